@@ -1,0 +1,65 @@
+# Gatehouse — the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PY := .venv/bin/python
+
+.PHONY: help install demo run test test-fast lint format check-deploy bench system-deps clean
+
+help:
+	@echo "make demo          install, migrate, load the demo portfolio, run web + worker + beat"
+	@echo "make test          run the whole suite on throw-away PostgreSQL + Redis and Chromium"
+	@echo "make lint          ruff check and format check"
+	@echo "make check-deploy  manage.py check --deploy under production settings"
+	@echo "make bench         print benchmark figures (bench/)"
+
+.tools/bin/uv:
+	@echo "→ installing uv into .tools/"
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: uv.lock pyproject.toml | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --locked
+	@touch $@
+
+install: .venv/.synced
+
+demo: install
+	@mkdir -p var/celery/queue var/celery/processed var/celery/results
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(PY) scripts/run_demo.py
+
+run: install
+	$(PY) scripts/run_demo.py
+
+system-deps:
+	@bash scripts/system_deps.sh
+
+test: install system-deps
+	@bash scripts/with_services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	@bash scripts/with_services.sh $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DATABASE_URL=postgres://gatehouse@localhost/gatehouse ALLOWED_HOSTS=gatehouse.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install system-deps
+	@bash scripts/with_services.sh $(PY) bench/run.py
+
+clean:
+	rm -rf var .venv .tools

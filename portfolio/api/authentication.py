@@ -1,0 +1,42 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from portfolio import services
+
+
+class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>`` with a personal access token from the profile page."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() not in (b"bearer", b"token"):
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Send the header as 'Authorization: Bearer <token>'."
+            )
+        try:
+            secret = header[1].decode()
+        except UnicodeError as exc:
+            raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
+        token = services.token_authenticate(secret=secret)
+        if token is None:
+            raise exceptions.AuthenticationFailed("This token is unknown, expired or revoked.")
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class PersonalAccessTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "portfolio.api.authentication.PersonalAccessTokenAuthentication"
+    name = "personalAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token created on your profile page.",
+        }

@@ -1,0 +1,25 @@
+from .models import Organisation, WorkerHeartbeat
+
+SESSION_ORG_KEY = "current_organisation"
+
+
+def current_organisation(request):
+    """The organisation the person has switched to, or None for "all my organisations"."""
+    if not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "_current_organisation"):
+        pk = request.session.get(SESSION_ORG_KEY)
+        request._current_organisation = (
+            Organisation.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
+        )
+    return request._current_organisation
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {
+        "nav_organisations": list(Organisation.objects.visible_to(request.user).only("id", "name")),
+        "current_organisation": current_organisation(request),
+        "worker_heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
+    }
