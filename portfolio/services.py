@@ -24,6 +24,7 @@ from .models import (
     User,
     WorkerHeartbeat,
 )
+from .scoping import is_pm, role_in
 
 PROJECT_EDITABLE_FIELDS = (
     "name",
@@ -36,17 +37,11 @@ PROJECT_EDITABLE_FIELDS = (
 
 
 def user_role_in(*, user: User, organisation: Organisation) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(user=user, organisation=organisation)
-        .values_list("role", flat=True)
-        .first()
-    )
+    return role_in(user, organisation.pk)
 
 
 def user_can_edit_project(*, user: User, project: Project) -> bool:
-    return user_role_in(user=user, organisation=project.organisation) == Role.PM
+    return is_pm(user, project.organisation_id)
 
 
 def _unique_slug(*, organisation: Organisation, name: str, exclude_pk: int | None = None) -> str:

@@ -145,6 +145,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "portfolio.api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gatehouse API",

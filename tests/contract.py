@@ -1,0 +1,88 @@
+"""The cross-organisation contract (STYLE.md): every route, four kinds of visitor.
+
+Each app lists its routes in ``tests/<app>/routes.py`` as ``ROUTES = [Route(...), ...]``.
+``tests/test_contract.py`` runs, for every route:
+
+- anonymous            → a login redirect (pages) or 401 (API);
+- a PM of another org  → 404, and no row anywhere changed;
+- each ``allowed`` role → below 400;
+- each ``forbidden`` role → 403, and no row changed;
+
+and fails when a URL name exists that no route and no ``EXEMPT`` entry covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+
+ROLES = ("pm", "executive", "viewer", "partner")
+
+
+@dataclass
+class World:
+    """The people and objects every route case can use. ``project`` belongs to ``org``."""
+
+    org: Any
+    other_org: Any
+    pm: Any
+    executive: Any
+    viewer: Any
+    partner: Any
+    outsider: Any
+    project: Any
+    extra: dict = field(default_factory=dict)
+
+    def person(self, role: str):
+        return getattr(self, role)
+
+
+@dataclass
+class Route:
+    name: str
+    kwargs: Callable[[World], dict] = lambda w: {}
+    method: str = "get"
+    data: Callable[[World], dict] | None = None
+    allowed: tuple[str, ...] = ROLES
+    forbidden: tuple[str, ...] = ()
+    api: bool = False
+    # False for routes about the visitor themself (profile, home): there is no foreign object.
+    scoped: bool = True
+    # Routes whose "allowed" answer depends on state the generic world cannot give (e.g. a POST
+    # that only the named decision-maker may make) can say so; they are still checked for
+    # anonymous and foreign visitors.
+    label: str = ""
+
+    def __str__(self) -> str:
+        return self.label or f"{self.method.upper()} {self.name}"
+
+
+# URL names deliberately outside the contract, with the reason.
+EXEMPT = {
+    "login": "public: the login page",
+    "logout": "ends the visitor's own session",
+    "password_reset": "public: asks for a reset email",
+    "password_reset_done": "public confirmation page",
+    "password_reset_confirm": "public: guarded by the one-time token in the URL",
+    "password_reset_complete": "public confirmation page",
+    "api-schema": "public description of the API, no data",
+    "api-docs": "public Swagger UI, no data",
+    "api:api-root": "DRF's index of endpoint addresses, no data",
+    "healthz": "liveness probe, no data",
+}
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every Gatehouse table, plus each project's last update: 'nothing changed'."""
+    counts: dict[str, Any] = {}
+    for app_label in ("portfolio", "charters", "decisions"):
+        for model in apps.get_app_config(app_label).get_models():
+            counts[model._meta.label] = model._default_manager.count()
+    project_model = apps.get_model("portfolio", "Project")
+    counts["project-updates"] = sorted(
+        project_model.objects.values_list("id", "updated_at", "name")
+    )
+    return counts
