@@ -11,7 +11,12 @@ from django.urls.resolvers import URLPattern, URLResolver
 from tests.contract import EXEMPT, World, row_counts
 from tests.factories import ProjectFactory
 
-ROUTE_MODULES = ("tests.portfolio.routes", "tests.charters.routes", "tests.decisions.routes")
+ROUTE_MODULES = (
+    "tests.portfolio.routes",
+    "tests.portfolio.api_routes",
+    "tests.charters.routes",
+    "tests.decisions.routes",
+)
 
 
 def _all_routes():
