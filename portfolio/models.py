@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .audit import AuditedQuerySet
+
 
 class Role(models.TextChoices):
     PM = "pm", "PM"
@@ -125,7 +127,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
         return self.filter(organisation__in=Organisation.objects.visible_to(user))
 
@@ -152,7 +154,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} in {self.organisation}"
 
 
-class ProjectQuerySet(models.QuerySet):
+class ProjectQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> ProjectQuerySet:
         """THE scoping function: every page and endpoint lists and looks up projects through it."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -385,3 +387,34 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """One change by one person (or the system) to an audited object. Append-only."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=40)
+    object_repr = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import audit
 from .models import (
     OWNER_FIELDS,
     Membership,
@@ -128,6 +129,16 @@ def project_create(
     _validate_project(project)
     project.slug = _unique_slug(organisation=organisation, name=project.name)
     project.save()
+    audit.record(
+        actor=by,
+        action="project.created",
+        instance=project,
+        changes={
+            k: [None, v]
+            for k, v in audit.snapshot(project, ["name", "summary", *OWNER_FIELDS]).items()
+            if v
+        },
+    )
     return project
 
 
@@ -139,6 +150,7 @@ def project_update(*, project: Project, by: User, **changes) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
     if not user_can_edit_project(user=by, project=project):
         raise PermissionDenied("Only a PM of this organisation can edit its projects.")
+    before = audit.snapshot(project, PROJECT_EDITABLE_FIELDS)
     for field, value in changes.items():
         setattr(
             project, field, value.strip() if field == "name" and isinstance(value, str) else value
@@ -148,14 +160,20 @@ def project_update(*, project: Project, by: User, **changes) -> Project:
         project.slug = _unique_slug(
             organisation=project.organisation, name=project.name, exclude_pk=project.pk
         )
-    project.updated_at = timezone.now()
-    project.save()
+    changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
+    if changed:
+        project.updated_at = timezone.now()
+        project.save()
+        audit.record(actor=by, action="project.updated", instance=project, changes=changed)
     return project
 
 
 def project_touch(*, project: Project) -> None:
-    """Mark activity on a project (used by charters, evidence and measurements)."""
-    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    """Mark activity on a project (charters, evidence, measurements count as activity).
+
+    Only the activity time changes, and the event that caused it is audited by its own service.
+    """
+    Project.objects.filter(pk=project.pk).unaudited_update(updated_at=timezone.now())
 
 
 # Allowed transitions. Decisions (decisions app) are the only caller of project_change_stage.
@@ -192,18 +210,56 @@ def project_change_stage(
         changed_at=at,
         reason=reason,
     )
-    Project.objects.filter(pk=project.pk).update(stage=to_stage, updated_at=at)
+    before = project.stage
+    project.stage = to_stage
+    project.updated_at = at
+    project.save(update_fields=["stage", "updated_at"])
+    audit.record(
+        actor=by,
+        action="project.stage_changed",
+        instance=project,
+        changes={"stage": [before, to_stage]},
+        note=reason,
+    )
     return change
 
 
 @transaction.atomic
-def membership_set(*, user: User, organisation: Organisation, role: str) -> Membership:
+def membership_set(
+    *, user: User, organisation: Organisation, role: str, by: User | None = None
+) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": [f"Unknown role {role!r}."]})
-    membership, _ = Membership.objects.update_or_create(
-        user=user, organisation=organisation, defaults={"role": role}
-    )
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    if membership is None:
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        audit.record(
+            actor=by,
+            action="membership.created",
+            instance=membership,
+            changes={"role": [None, role]},
+        )
+    elif membership.role != role:
+        old, membership.role = membership.role, role
+        membership.save(update_fields=["role"])
+        audit.record(
+            actor=by,
+            action="membership.updated",
+            instance=membership,
+            changes={"role": [old, role]},
+        )
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User | None) -> None:
+    audit.record(
+        actor=by,
+        action="membership.removed",
+        instance=membership,
+        changes={"role": [membership.role, None]},
+    )
+    membership.delete()
 
 
 def token_create(
