@@ -1,8 +1,25 @@
-"""Every /api/v1/ endpoint is registered here."""
+"""Every /api/v1/ endpoint is registered here: one ``router.register(...)`` line each.
+
+``urlpatterns`` is read only after this whole module has run (see ``__getattr__``), so a
+registration appended at the end of the file is picked up like any other.
+"""
 
 from rest_framework.routers import DefaultRouter
+
+from portfolio.api.views import MembershipViewSet, MeViewSet, OrganisationViewSet, ProjectViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
-urlpatterns = router.urls
+
+
+def __getattr__(name):
+    if name == "urlpatterns":
+        return router.urls
+    raise AttributeError(name)
+
+
+router.register("me", MeViewSet, basename="me")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("projects", ProjectViewSet, basename="project")

@@ -1,0 +1,229 @@
+"""Representations of the portfolio for /api/v1/. Serializers parse and present; they never write:
+the viewsets hand ``validated_data`` to ``portfolio.services``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from portfolio.models import (
+    OWNER_FIELDS,
+    Membership,
+    Organisation,
+    PersonalAccessToken,
+    Project,
+    Role,
+    Stage,
+    User,
+)
+
+# The same words as the service layer, so an unknown id and a non-member look alike (no leak of
+# which user ids exist in other organisations).
+NOT_A_MEMBER = _("This person is not a member of the project's organisation.")
+UNKNOWN_ORGANISATION = _("Unknown organisation.")
+STAGE_IS_DECIDED = _(
+    "The stage changes only through a recorded decision at a gate; it cannot be written here."
+)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "full_name", "email"]
+        read_only_fields = fields
+
+
+class OrganisationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Your role in this organisation; null for a partner without a membership.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "slug", "role"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "user", "role"]
+        read_only_fields = fields
+
+
+class OwnerField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": NOT_A_MEMBER,
+        "incorrect_type": _("Give the person's user id (a number)."),
+    }
+
+
+def _owner_help(field: str) -> str:
+    return (
+        f"User id of the {Project._meta.get_field(field).verbose_name}; must be a member of the "
+        f"project's organisation. Read the person back from `{field}_detail`."
+    )
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """A project. Each named owner is written as a user id (`pm`) and read back in full
+    (`pm_detail`); the stage is read-only."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:project-detail")
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        read_only=True,
+        help_text="Read-only: the stage changes only through a recorded decision at a gate. "
+        "Sending a different stage is refused with a 400.",
+    )
+    business_owner = OwnerField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_owner_help("business_owner"),
+    )
+    production_owner = OwnerField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_owner_help("production_owner"),
+    )
+    engineering_owner = OwnerField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_owner_help("engineering_owner"),
+    )
+    decision_maker = OwnerField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_owner_help("decision_maker"),
+    )
+    pm = OwnerField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="User id of the PM; defaults to you on create. Must be a member of the "
+        "project's organisation. Read the person back from `pm_detail`.",
+    )
+    business_owner_detail = PersonSerializer(
+        source="business_owner", read_only=True, allow_null=True
+    )
+    production_owner_detail = PersonSerializer(
+        source="production_owner", read_only=True, allow_null=True
+    )
+    engineering_owner_detail = PersonSerializer(
+        source="engineering_owner", read_only=True, allow_null=True
+    )
+    decision_maker_detail = PersonSerializer(
+        source="decision_maker", read_only=True, allow_null=True
+    )
+    pm_detail = PersonSerializer(source="pm", read_only=True, allow_null=True)
+    missing_owners = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Labels of the named owners not yet filled in.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "url",
+            "organisation",
+            "name",
+            "slug",
+            "summary",
+            "stage",
+            *OWNER_FIELDS,
+            *(f"{f}_detail" for f in OWNER_FIELDS),
+            "timebox_start",
+            "timebox_end",
+            "decision_date",
+            "created_at",
+            "updated_at",
+            "missing_owners",
+        ]
+        read_only_fields = ["slug", "created_at", "updated_at"]
+
+    # Writing the stage is a mistake worth telling the caller about, not silently dropping.
+    def _current_stage(self) -> str:
+        return self.instance.stage if isinstance(self.instance, Project) else Stage.PROPOSED
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        data = self.initial_data if hasattr(self, "initial_data") else {}
+        if hasattr(data, "get") and "stage" in data and data.get("stage") != self._current_stage():
+            raise serializers.ValidationError({"stage": [STAGE_IS_DECIDED]})
+        return attrs
+
+
+class ProjectCreateSerializer(ProjectSerializer):
+    """A new project: the fields of a project plus the organisation it belongs to."""
+
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.none(),
+        error_messages={"does_not_exist": UNKNOWN_ORGANISATION},
+        help_text="Id of the organisation; you must be a PM in it.",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        # Only organisations the caller can see exist for them: a foreign id is "unknown".
+        fields["organisation"].queryset = Organisation.objects.visible_to(
+            getattr(request, "user", None)
+        )
+        return fields
+
+
+class TokenSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PersonalAccessToken
+        fields = ["name", "key_prefix", "scope", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class MyMembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role"]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(many=False)
+class MeSerializer(serializers.ModelSerializer):
+    memberships = MyMembershipSerializer(many=True, read_only=True)
+    token = serializers.SerializerMethodField(
+        help_text="The token this request was made with; null for a browser session."
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "is_partner", "memberships", "token"]
+        read_only_fields = fields
+
+    @extend_schema_field(TokenSummarySerializer(allow_null=True))
+    def get_token(self, user):
+        auth = getattr(self.context.get("request"), "auth", None)
+        if isinstance(auth, PersonalAccessToken):
+            return TokenSummarySerializer(auth).data
+        return None
