@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolio import services
-from portfolio.models import Membership, Organisation, Project
+from portfolio.models import Membership, Organisation, Project, User
 
 from .base import GatehouseAutoSchema, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from .filters import MembershipFilter, ProjectFilter
@@ -141,7 +141,7 @@ class MeViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         # Only ever the caller: there is nobody else to find here.
-        return type(self.request.user).objects.filter(pk=self.request.user.pk)
+        return User.objects.filter(pk=self.request.user.pk)
 
     def list(self, request: Request) -> Response:
         user = (

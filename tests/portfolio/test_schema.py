@@ -1,0 +1,55 @@
+"""The published OpenAPI schema and its Swagger UI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path, db):
+    out = tmp_path / "schema.yml"
+    # --fail-on-warn raises on any warning or error; --validate checks it against OpenAPI 3.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    project_ops = schema["paths"]["/api/v1/projects/{id}/"]
+    assert "delete" not in project_ops
+    patch = project_ops["patch"]["responses"]
+    assert set(patch) >= {"200", "400", "401", "403", "404"}
+    errors = schema["components"]["schemas"]["ProjectValidationError"]["properties"]
+    assert {"name", "business_owner", "stage", "non_field_errors"} <= set(errors)
+    assert schema["components"]["securitySchemes"]["personalAccessToken"]["scheme"] == "bearer"
+
+
+def test_schema_is_public(client, db):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/projects/" in response.content
+
+
+def test_swagger_ui_loads_only_our_own_static_files(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a static file"
+    assert not re.search(r"https?://", html), "the docs page must not reach any other host"
+
+
+@pytest.mark.browser
+def test_swagger_ui_renders_in_a_browser_without_other_hosts(live_server, page):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/docs/")
+    page.get_by_text("Gatehouse API").first.wait_for()
+    page.get_by_text("/api/v1/projects/").first.wait_for()
+    foreign = [
+        u for u in requested if not u.startswith(live_server.url) and not u.startswith("data:")
+    ]
+    assert foreign == []
