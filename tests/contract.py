@@ -71,7 +71,7 @@ EXEMPT = {
     "api-schema": "public description of the API, no data",
     "api-docs": "public Swagger UI, no data",
     "api:api-root": "DRF's index of endpoint addresses, no data",
-    "healthz": "liveness probe, no data",
+    "portfolio:healthz": "liveness probe, no data",
 }
 
 

@@ -1,0 +1,171 @@
+"""Forms of the portfolio pages. They parse input; every rule and write lives in services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import OWNER_FIELDS, Organisation, Project, TokenScope, User
+
+OWNER_HELP = {
+    "business_owner": "Accountable for the business value.",
+    "production_owner": "Will run the system in production: its cost, on-call and budget line.",
+    "engineering_owner": "Leads the build.",
+    "decision_maker": "The executive who makes the go / kill call at each gate.",
+    "pm": "Runs the project day to day.",
+}
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form, labelled for an email address."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        self.fields["password"].label = "Password"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def members_of(organisation_id: int | None):
+    """People who may be named owners of a project in this organisation."""
+    if not organisation_id:
+        return User.objects.none()
+    return User.objects.filter(
+        memberships__organisation_id=organisation_id, is_active=True
+    ).order_by("full_name", "email")
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
+
+
+class ProjectForm(forms.Form):
+    """Create (with ``organisation``) or edit (``project`` given: organisation fixed) a project.
+
+    Owner choices are the members of the chosen organisation; stage is never an input.
+    """
+
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        empty_label="Choose an organisation…",
+        help_text="Where you are a PM. The owners are chosen from its members.",
+        error_messages={"invalid_choice": "You are not a PM in that organisation."},
+    )
+    name = forms.CharField(max_length=160, help_text="A short name people will recognise.")
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The problem and what the PoC will show, in a sentence or two.",
+    )
+    business_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
+    production_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
+    engineering_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
+    decision_maker = OwnerChoiceField(queryset=User.objects.none(), required=False)
+    pm = OwnerChoiceField(queryset=User.objects.none(), required=False, label="PM")
+    timebox_start = forms.DateField(required=False, widget=DateInput())
+    timebox_end = forms.DateField(
+        required=False, widget=DateInput(), help_text="Six to eight weeks is recommended."
+    )
+    decision_date = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        help_text="When the decision-maker will make the go / kill call.",
+    )
+
+    def __init__(self, *args, user: User, project: Project | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.project = project
+        if project is not None:
+            del self.fields["organisation"]
+            organisation_id = project.organisation_id
+        else:
+            editable = Organisation.objects.editable_by(user).order_by("name")
+            self.fields["organisation"].queryset = editable
+            # Changing the organisation swaps in the owner selects of its members (htmx).
+            self.fields["organisation"].widget.attrs.update(
+                {
+                    "hx-get": reverse("portfolio:owner-options"),
+                    "hx-target": "#owner-fields",
+                    "hx-trigger": "change",
+                    "hx-include": "#owner-fields",
+                }
+            )
+            organisation_id = self._chosen_organisation_id()
+        for field in OWNER_FIELDS:
+            self.fields[field].queryset = members_of(organisation_id)
+            self.fields[field].help_text = OWNER_HELP[field]
+            self.fields[field].empty_label = "— nobody yet —"
+            self.fields[field].error_messages["invalid_choice"] = (
+                "This person is not a member of the project's organisation."
+            )
+        self.organisation_id = organisation_id
+
+    def _chosen_organisation_id(self) -> int | None:
+        raw = self.data.get(self.add_prefix("organisation")) if self.is_bound else None
+        if raw in (None, ""):
+            raw = self.initial.get("organisation")
+            raw = getattr(raw, "pk", raw)
+        try:
+            return int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    @classmethod
+    def initial_for(cls, project: Project) -> dict:
+        return {
+            "name": project.name,
+            "summary": project.summary,
+            "timebox_start": project.timebox_start,
+            "timebox_end": project.timebox_end,
+            "decision_date": project.decision_date,
+            **{f: getattr(project, f"{f}_id") for f in OWNER_FIELDS},
+        }
+
+    def service_kwargs(self) -> dict:
+        """Cleaned data as keyword arguments for project_create / project_update."""
+        keys = ["name", "summary", *OWNER_FIELDS, "timebox_start", "timebox_end", "decision_date"]
+        return {k: self.cleaned_data[k] for k in keys}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's ValidationError next to the field it is about."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for field, messages in exc.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never")]
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=80,
+        help_text="What will use it, e.g. “CI evaluation harness” or “BI export”.",
+    )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text="Read and write lets the tool record measurements and evidence as you.",
+    )
+    expiry = forms.ChoiceField(choices=EXPIRY_CHOICES, initial="90", label="Expires after")
+
+    def expires_at(self):
+        value = self.cleaned_data["expiry"]
+        if value == "never":
+            return None
+        return timezone.now() + timedelta(days=int(value))

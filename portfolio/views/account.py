@@ -1,0 +1,73 @@
+"""The signed-in person's own pages: log in, profile, personal access tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portfolio import services
+from portfolio.forms import EmailAuthenticationForm, TokenCreateForm
+
+
+class LoginView(auth_views.LoginView):
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+def _profile(request: HttpRequest, *, form: TokenCreateForm, new_token=None, secret=None):
+    user = request.user
+    context = {
+        "memberships": user.memberships.select_related("organisation").order_by(
+            "organisation__name"
+        ),
+        "tokens": list(user.tokens.all()),
+        "form": form,
+        "new_token": new_token,
+        "new_secret": secret,
+    }
+    response = render(request, "registration/profile.html", context)
+    if secret:
+        # The secret is in this response only: never cache or store it anywhere.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return _profile(request, form=TokenCreateForm())
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Create a token and show its secret in this one response (it is stored only as a hash)."""
+    form = TokenCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = services.token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return _profile(request, form=TokenCreateForm(), new_token=token, secret=secret)
+    return _profile(request, form=form)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_pk: int) -> HttpResponse:
+    token = get_object_or_404(request.user.tokens, pk=token_pk)
+    services.token_revoke(token=token, by=request.user)
+    messages.success(request, f"Token “{token.name}” is revoked; tools using it are now refused.")
+    return redirect("profile")

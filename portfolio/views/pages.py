@@ -1,0 +1,81 @@
+"""The home page, the organisation switcher and the health probe."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import DatabaseError, connection
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
+from portfolio.models import Organisation, Project, Stage, WorkerHeartbeat
+from portfolio.panels import home_panels
+
+MY_PROJECTS_SHOWN = 20
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """What matters to the signed-in person: their projects, the stage counts, app panels."""
+
+    template_name = "portfolio/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        organisation = current_organisation(self.request)
+        visible = Project.objects.visible_to(user)
+        if organisation is not None:
+            visible = visible.filter(organisation=organisation)
+        mine = list(visible.involving(user).with_people()[: MY_PROJECTS_SHOWN + 1])
+        counts = dict(visible.values_list("stage").annotate(n=Count("id")).order_by())
+        stage_counts = [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
+        return super().get_context_data(
+            organisation=organisation,
+            my_projects=mine[:MY_PROJECTS_SHOWN],
+            more_projects=len(mine) > MY_PROJECTS_SHOWN,
+            stage_counts=stage_counts,
+            total_projects=sum(counts.values()),
+            can_create=Organisation.objects.editable_by(user).exists(),
+            panels=home_panels.render(self.request),
+            **kwargs,
+        )
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    """Remember which organisation the person works in; empty means all they can see."""
+    raw = request.POST.get("organisation", "")
+    if raw == "":
+        request.session.pop(SESSION_ORG_KEY, None)
+    else:
+        try:
+            pk = int(raw)
+        except ValueError:
+            raise Http404("No such organisation.") from None
+        organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
+        request.session[SESSION_ORG_KEY] = organisation.pk
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "portfolio:home"
+    return redirect(target)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the database answers; when the background worker last checked in."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        beat = WorkerHeartbeat.objects.filter(name="worker").first()
+    except DatabaseError:
+        return JsonResponse({"database": "error", "worker_last_seen": None}, status=503)
+    return JsonResponse(
+        {"database": "ok", "worker_last_seen": beat.beat_at.isoformat() if beat else None}
+    )

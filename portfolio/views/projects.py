@@ -1,0 +1,163 @@
+"""Project pages: list with filters, detail, create, edit, and the owner choices fragment."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django.views.generic import TemplateView
+
+from portfolio import services
+from portfolio.context_processors import current_organisation
+from portfolio.filters import ProjectFilter
+from portfolio.forms import ProjectForm
+from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
+from portfolio.panels import project_panels
+from portfolio.scoping import is_pm
+from portfolio.views.mixins import ProjectScopedMixin
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+class ProjectListView(LoginRequiredMixin, View):
+    """All projects the visitor may see, filtered; an htmx request gets only the results."""
+
+    template_name = "portfolio/project_list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        data = request.GET.copy()
+        switched = current_organisation(request)
+        if "organisation" not in data and switched is not None:
+            data["organisation"] = str(switched.pk)
+        projects = Project.objects.visible_to(request.user).with_people()
+        project_filter = ProjectFilter(data, queryset=projects, request=request)
+        paginator = Paginator(project_filter.qs, settings.GATEHOUSE_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {
+            "filter": project_filter,
+            "page_obj": page,
+            "projects": page.object_list,
+            "narrowed": project_filter.narrowing(),
+            "can_create": Organisation.objects.editable_by(request.user).exists(),
+        }
+        if _wants_fragment(request):
+            response = render(request, f"{self.template_name}#results", context)
+        else:
+            response = render(request, self.template_name, context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+
+class ProjectDetailView(ProjectScopedMixin, TemplateView):
+    template_name = "portfolio/project_detail.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.project
+        return super().get_context_data(
+            stage_changes=project.stage_changes.select_related("changed_by"),
+            can_edit=is_pm(self.request.user, project.organisation_id),
+            panels=project_panels.render(self.request, project),
+            **kwargs,
+        )
+
+
+class ProjectCreateView(LoginRequiredMixin, View):
+    """Register a project. Only PMs; the organisation list holds only their PM organisations."""
+
+    template_name = "portfolio/project_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not Organisation.objects.editable_by(request.user).exists():
+            raise PermissionDenied("Only a PM can register a project.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _default_organisation_id(self) -> int | None:
+        editable = list(
+            Organisation.objects.editable_by(self.request.user).values_list("pk", flat=True)
+        )
+        switched = current_organisation(self.request)
+        if switched is not None and switched.pk in editable:
+            return switched.pk
+        return editable[0] if len(editable) == 1 else None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        organisation_id = self._default_organisation_id()
+        initial = {"organisation": organisation_id}
+        if organisation_id:
+            initial["pm"] = request.user.pk
+        form = ProjectForm(user=request.user, initial=initial)
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ProjectForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                project = services.project_create(
+                    organisation=form.cleaned_data["organisation"],
+                    by=request.user,
+                    **form.service_kwargs(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, f"“{project.name}” is registered. Next: its charter.")
+                return redirect(project)
+        return render(request, self.template_name, {"form": form}, status=200)
+
+
+class ProjectEditView(ProjectScopedMixin, View):
+    allowed_roles = frozenset({Role.PM.value})
+    template_name = "portfolio/project_form.html"
+
+    def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        form = ProjectForm(
+            user=request.user, project=self.project, initial=ProjectForm.initial_for(self.project)
+        )
+        return render(request, self.template_name, {"form": form, "project": self.project})
+
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        form = ProjectForm(request.POST, user=request.user, project=self.project)
+        if form.is_valid():
+            try:
+                project = services.project_update(
+                    project=self.project, by=request.user, **form.service_kwargs()
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, "Project saved.")
+                return redirect(project)
+        return render(request, self.template_name, {"form": form, "project": self.project})
+
+
+class OwnerOptionsView(LoginRequiredMixin, View):
+    """The owner selects for one organisation: the create form swaps them in when it changes."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            organisation_pk = int(request.GET.get("organisation", ""))
+        except ValueError:
+            raise Http404("No such organisation.") from None
+        organisation = get_object_or_404(
+            Organisation.objects.visible_to(request.user), pk=organisation_pk
+        )
+        if not is_pm(request.user, organisation.pk):
+            raise PermissionDenied("Only a PM of this organisation can register projects in it.")
+        initial = {"organisation": organisation.pk}
+        for field in OWNER_FIELDS:
+            value = request.GET.get(field)
+            if value and value.isdigit():
+                initial[field] = int(value)
+        form = ProjectForm(user=request.user, initial=initial)
+        return render(request, "portfolio/project_form.html#owner-fields", {"form": form})
