@@ -2,6 +2,23 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from portfolio import services
+from portfolio.models import PersonalAccessToken
+
+
+def _refusal(secret: str) -> str:
+    """Why a secret did not authenticate. Whoever holds the secret may know its token's state."""
+    token = (
+        PersonalAccessToken.objects.select_related("user")
+        .filter(key_hash=PersonalAccessToken.hash_secret(secret))
+        .first()
+    )
+    if token is None:
+        return "This token is unknown; check it was copied whole."
+    if token.status == "revoked":
+        return "This token has been revoked; create a new one on your profile page."
+    if token.status == "expired":
+        return "This token has expired; create a new one on your profile page."
+    return "This token's user is deactivated."
 
 
 class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
@@ -23,7 +40,7 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
         token = services.token_authenticate(secret=secret)
         if token is None:
-            raise exceptions.AuthenticationFailed("This token is unknown, expired or revoked.")
+            raise exceptions.AuthenticationFailed(_refusal(secret))
         return token.user, token
 
     def authenticate_header(self, request):

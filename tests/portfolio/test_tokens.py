@@ -53,7 +53,9 @@ def test_token_lifecycle(client, project, pm, org):
     token_revoke(token=token, by=pm)
     response = client.get(LIST, **bearer(secret))
     assert response.status_code == 401
-    assert response.json()["detail"] == "This token is unknown, expired or revoked."
+    assert response.json()["detail"] == (
+        "This token has been revoked; create a new one on your profile page."
+    )
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -91,12 +93,13 @@ def test_expired_token_is_refused(client, project, pm):
     )
     response = client.get(LIST, **bearer(secret))
     assert response.status_code == 401
-    assert "expired" in response.json()["detail"]
+    assert response.json()["detail"].startswith("This token has expired")
 
 
 def test_unknown_and_malformed_tokens_are_refused(client, project):
     response = client.get(LIST, **bearer("gh_not-a-real-token"))
     assert response.status_code == 401
+    assert response.json()["detail"].startswith("This token is unknown")
     response = client.get(LIST, HTTP_AUTHORIZATION="Bearer")
     assert response.status_code == 401
     assert "Authorization: Bearer <token>" in response.json()["detail"]
@@ -108,7 +111,9 @@ def test_token_of_a_deactivated_user_is_refused(client, pm):
     _, secret = token_create(user=pm, name="Leaver", scope="write")
     pm.is_active = False
     pm.save()
-    assert client.get(ME, **bearer(secret)).status_code == 401
+    response = client.get(ME, **bearer(secret))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This token's user is deactivated."
 
 
 def test_only_the_hash_is_stored(pm):
