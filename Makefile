@@ -55,7 +55,8 @@ format: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	DATABASE_URL=postgres://gatehouse@localhost/gatehouse ALLOWED_HOSTS=gatehouse.example.com \
+	DATABASE_URL=postgres://gatehouse@localhost/gatehouse REDIS_URL=redis://localhost:6379/0 \
+	ALLOWED_HOSTS=gatehouse.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install system-deps

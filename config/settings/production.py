@@ -3,17 +3,26 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SECRET_KEY, env
+from .base import CELERY_BROKER_URL, DATABASES, SECRET_KEY, env
 
 DEBUG = False
 
-if SECRET_KEY.startswith("demo-only") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+if (
+    SECRET_KEY.startswith("demo-only")
+    or "change-me" in SECRET_KEY
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured(
         "Set SECRET_KEY to a random value of at least 50 characters for production "
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs DATABASE_URL pointing at PostgreSQL.")
+# Web, worker and beat run as separate processes (often on separate hosts): they need a real
+# broker, not the demo's folder on one disk.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    raise ImproperlyConfigured("Production needs REDIS_URL (or CELERY_BROKER_URL) for Celery.")
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,0 +1,119 @@
+"""The demo portfolio that `make demo` loads: varied enough to show every state, and safe to rerun."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from portfolio.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD
+from portfolio.models import (
+    OWNER_FIELDS,
+    AuditEvent,
+    Membership,
+    Organisation,
+    Project,
+    Stage,
+    StageChange,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Organisation, User, Membership, Project, StageChange, AuditEvent)
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Loaded once for the module inside a transaction rolled back at the end (as Django's
+    setUpTestData does); each test runs in its own savepoint within it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_loading_twice_duplicates_nothing(demo):
+    first = counts()
+    call_command("load_demo", stdout=StringIO())
+    assert counts() == first
+
+
+def test_portfolio_has_the_size_and_spread_of_a_real_firm(demo):
+    sizes = sorted(Organisation.objects.annotate(n=Count("projects")).values_list("n", flat=True))
+    assert len(sizes) >= 12
+    assert sum(sizes) >= 150
+    assert sizes[-1] >= 35 and sizes[0] <= 3  # one big organisation, some tiny ones
+    stages = set(Project.objects.values_list("stage", flat=True))
+    assert stages == set(Stage.values)
+    assert Project.objects.filter(stage=Stage.KILLED).count() >= 10
+
+
+def test_every_role_is_present(demo):
+    partner = User.objects.get(email="partner@gatehouse.demo")
+    assert partner.is_partner
+    assert not partner.memberships.filter(role="pm").exists()
+    for role in ("pm", "executive", "viewer"):
+        assert Membership.objects.filter(role=role).count() >= 5, role
+    in_two = Membership.objects.values("user").annotate(n=Count("id")).filter(n__gt=1)
+    assert in_two.count() >= 2
+    assert User.objects.get(email=ADMIN_EMAIL).is_superuser
+
+
+def test_printed_logins_work_with_the_published_password(demo, client):
+    for email, _role, _orgs in DEMO_LOGINS:
+        assert email in demo
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+    assert DEMO_PASSWORD in demo
+
+
+def test_named_owners_are_members_of_the_projects_organisation(demo):
+    members = set(Membership.objects.values_list("organisation_id", "user_id"))
+    named = 0
+    for row in Project.objects.values("organisation_id", *[f"{f}_id" for f in OWNER_FIELDS]):
+        for field in OWNER_FIELDS:
+            if row[f"{field}_id"]:
+                named += 1
+                assert (row["organisation_id"], row[f"{field}_id"]) in members, field
+    assert named > 600
+
+
+def test_the_usual_gaps_show(demo):
+    today = timezone.localdate()
+    now = timezone.now()
+    active = Project.objects.active()
+    assert active.filter(production_owner__isnull=True).count() >= 10
+    assert not Project.objects.filter(
+        stage=Stage.PRODUCTION, production_owner__isnull=True
+    ).exists()
+    assert active.filter(decision_date__lt=today).count() >= 5  # overdue
+    assert active.filter(
+        decision_date__gte=today, decision_date__lte=today + timezone.timedelta(days=14)
+    ).exists()
+    assert active.filter(decision_date__gt=today + timezone.timedelta(days=30)).exists()
+    assert active.filter(updated_at__lt=now - timezone.timedelta(days=21)).count() >= 5  # stalled
+    assert active.filter(updated_at__gte=now - timezone.timedelta(days=7)).count() >= 5
+
+
+def test_advanced_projects_carry_their_stage_history(demo):
+    advanced = Project.objects.exclude(stage=Stage.PROPOSED)
+    without_history = advanced.annotate(n=Count("stage_changes")).filter(n=0)
+    assert not without_history.exists()
+    for project in Project.objects.filter(stage=Stage.PRODUCTION)[:5]:
+        path = list(project.stage_changes.order_by("changed_at").values_list("to_stage", flat=True))
+        assert path == ["poc", "pilot", "production"]
+    assert not StageChange.objects.filter(changed_at__gt=timezone.now()).exists()
+    killed = StageChange.objects.filter(to_stage=Stage.KILLED)
+    assert not killed.filter(Q(reason="") | Q(changed_by__isnull=True)).exists()
+    # Stage changes went through the audited service, dated like the history they tell.
+    audited = AuditEvent.objects.filter(action="project.stage_changed")
+    assert audited.count() == StageChange.objects.count()
+    assert audited.filter(at__lt=timezone.now() - timezone.timedelta(days=60)).exists()

@@ -1,0 +1,64 @@
+"""Production settings refuse to start with a secret anyone could know."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_KEY = "x7Qp2LmZ9vR4tY8wK1nB6cD3fG5hJ0sA-_uE7iO2pL9qW4eR8tY1uI6oP3aS5dF"
+
+
+def import_production(**env) -> subprocess.CompletedProcess:
+    """Import config.settings.production in a clean interpreter with only ``env`` set."""
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings.production"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_dotenv_secret():
+    dotenv = ROOT / ".env"
+    if dotenv.exists() and "SECRET_KEY" in dotenv.read_text():
+        pytest.skip(".env in the checkout sets SECRET_KEY; this test needs a clean environment")
+
+
+POSTGRES = {
+    "DATABASE_URL": "postgres://gatehouse@db/gatehouse",
+    "REDIS_URL": "redis://redis:6379/0",
+}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", "demo-only-insecure-key-change-me", "change-me", "a" * 60],
+    ids=["missing", "empty", "demo-default", "placeholder", "one-character"],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(secret):
+    env = dict(POSTGRES)
+    if secret is not None:
+        env["SECRET_KEY"] = secret
+    result = import_production(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_sqlite_and_the_filesystem_broker():
+    no_db = import_production(SECRET_KEY=GOOD_KEY, REDIS_URL="redis://redis:6379/0")
+    assert no_db.returncode != 0 and "DATABASE_URL" in no_db.stderr
+    no_redis = import_production(SECRET_KEY=GOOD_KEY, DATABASE_URL=POSTGRES["DATABASE_URL"])
+    assert no_redis.returncode != 0 and "REDIS_URL" in no_redis.stderr
+
+
+def test_production_starts_with_a_real_configuration():
+    result = import_production(SECRET_KEY=GOOD_KEY, **POSTGRES)
+    assert result.returncode == 0, result.stderr
