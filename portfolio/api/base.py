@@ -53,9 +53,16 @@ def _field_errors_for(request_serializer) -> type[serializers.Serializer]:
             for field_name, field in request_serializer.fields.items()
             if not field.read_only
         }
-        # Read-only fields a caller may still try to write and be told off for.
-        if "stage" in request_serializer.fields:
-            attrs["stage"] = serializers.ListField(child=serializers.CharField(), required=False)
+        # Read-only fields a caller may still try to change and be told off for.
+        for field_name in getattr(request_serializer, "refused_fields", ()):
+            attrs.setdefault(
+                field_name,
+                serializers.ListField(
+                    child=serializers.CharField(),
+                    required=False,
+                    help_text=f"`{field_name}` cannot be changed here.",
+                ),
+            )
         attrs["Meta"] = type("Meta", (), {"ref_name": name})
         _field_error_serializers[name] = type(name, (FieldErrorsSerializer,), attrs)
     return _field_error_serializers[name]

@@ -26,6 +26,8 @@ STAGE_IS_DECIDED = _(
     "The stage changes only through a recorded decision at a gate; it cannot be written here."
 )
 
+STAYS_IN_ITS_ORGANISATION = _("A project stays in the organisation it was registered in.")
+
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
@@ -162,15 +164,27 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["slug", "created_at", "updated_at"]
 
-    # Writing the stage is a mistake worth telling the caller about, not silently dropping.
-    def _current_stage(self) -> str:
-        return self.instance.stage if isinstance(self.instance, Project) else Stage.PROPOSED
+    # Read-only fields whose change is a mistake worth telling the caller about rather than
+    # silently dropping (sending back the current value is fine: a GET body can be PUT back).
+    refused_fields = ("stage", "organisation")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        data = self.initial_data if hasattr(self, "initial_data") else {}
-        if hasattr(data, "get") and "stage" in data and data.get("stage") != self._current_stage():
-            raise serializers.ValidationError({"stage": [STAGE_IS_DECIDED]})
+        data = getattr(self, "initial_data", None)
+        if not hasattr(data, "get"):
+            return attrs
+        current = self.instance if isinstance(self.instance, Project) else None
+        errors = {}
+        if "stage" in data and data.get("stage") != (current.stage if current else Stage.PROPOSED):
+            errors["stage"] = [STAGE_IS_DECIDED]
+        if (
+            current
+            and "organisation" in data
+            and str(data.get("organisation")) != str(current.organisation_id)
+        ):
+            errors["organisation"] = [STAYS_IN_ITS_ORGANISATION]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

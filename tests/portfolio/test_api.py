@@ -299,6 +299,14 @@ def test_stage_write_is_refused_on_update(project, pm):
     assert project.stage == "proposed"
 
 
+def test_a_project_cannot_move_to_another_organisation(project, pm, other_org):
+    response = api_as(pm).patch(detail(project), {"organisation": other_org.pk}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["organisation"]
+    project.refresh_from_db()
+    assert project.organisation_id != other_org.pk
+
+
 @pytest.mark.parametrize("role", ["executive", "viewer", "partner"])
 def test_non_pm_may_not_patch(project, role, executive, viewer, partner):
     person = {"executive": executive, "viewer": viewer, "partner": partner}[role]

@@ -22,7 +22,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path, db):
     patch = project_ops["patch"]["responses"]
     assert set(patch) >= {"200", "400", "401", "403", "404"}
     errors = schema["components"]["schemas"]["ProjectValidationError"]["properties"]
-    assert {"name", "business_owner", "stage", "non_field_errors"} <= set(errors)
+    assert {"name", "business_owner", "stage", "organisation", "non_field_errors"} <= set(errors)
     assert schema["components"]["securitySchemes"]["personalAccessToken"]["scheme"] == "bearer"
 
 
