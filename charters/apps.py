@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class ChartersConfig(AppConfig):
     name = "charters"
     verbose_name = "Charters"
+
+    def ready(self) -> None:
+        from portfolio.panels import home_panels, project_panels
+
+        from . import panels
+
+        project_panels.register(
+            "charter",
+            order=10,
+            template="charters/partials/project_panel.html",
+            context=panels.project_panel,
+        )
+        home_panels.register(
+            "charters-to-sign",
+            order=10,
+            template="charters/partials/home_panel.html",
+            context=panels.home_panel,
+        )

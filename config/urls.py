@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("portfolio.account_urls")),
     path("", include("portfolio.urls")),
+    path("", include("charters.urls")),
 ]

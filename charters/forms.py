@@ -1,0 +1,118 @@
+"""Forms only parse what the user typed; every rule is in ``charters.services``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from portfolio.models import User
+
+from .models import CharterVersion, DataSource, Integration
+from .sections import BY_KEY, PEOPLE_FIELDS, Section
+
+TEXTAREA_ROWS = 3
+
+
+def _widgets(fields) -> dict:
+    widgets = {}
+    for name in fields:
+        field = CharterVersion._meta.get_field(name)
+        if field.get_internal_type() == "DateField":
+            widgets[name] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        elif field.get_internal_type() == "TextField":
+            widgets[name] = forms.Textarea(attrs={"rows": TEXTAREA_ROWS})
+    return widgets
+
+
+class SectionForm(forms.Form):
+    """One charter section. Built per section by ``section_form``."""
+
+    section: Section
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PEOPLE_FIELDS:
+            if name in self.fields:
+                self.fields[name].queryset = members if members is not None else User.objects.none()
+                self.fields[name].empty_label = "— choose a person —"
+        for name, field in self.fields.items():
+            field.required = False
+            field.widget.attrs.setdefault("id", f"id_{name}")
+            if isinstance(field, forms.DecimalField):
+                field.widget.attrs["step"] = "any"
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        for field, messages in exc.message_dict.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+def section_form(section_key: str, *, version: CharterVersion, data=None, members=None):
+    section = BY_KEY[section_key]
+    fields = forms.fields_for_model(
+        CharterVersion, fields=list(section.fields), widgets=_widgets(section.fields)
+    )
+    form_class = type(
+        f"{section_key.title()}SectionForm", (SectionForm,), {**fields, "section": section}
+    )
+    initial = {f: getattr(version, f"{f}_id" if f in PEOPLE_FIELDS else f) for f in section.fields}
+    return form_class(data=data, initial=initial, members=members, prefix=section_key)
+
+
+class DataSourceForm(forms.ModelForm):
+    class Meta:
+        model = DataSource
+        fields = ["name", "owner_name", "from_production", "sensitivity", "residency"]
+
+    def _post_clean(self):
+        """Model validation happens in the service."""
+
+
+class IntegrationForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = ["system", "direction", "owning_team", "estimate_weeks"]
+
+    def _post_clean(self):
+        """Model validation happens in the service."""
+
+
+ROW_FORMS = {"data_sources": DataSourceForm, "integrations": IntegrationForm}
+
+
+def row_form(kind: str, data=None):
+    form = ROW_FORMS[kind](data=data, prefix=kind)
+    for name, field in form.fields.items():
+        field.required = False
+        if name in ("name", "system"):
+            field.required = True
+    return form
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class ChangeRequestForm(forms.Form):
+    comment = forms.CharField(
+        label="What needs to change?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+
+class CompareForm(forms.Form):
+    a = forms.TypedChoiceField(label="Compare version", coerce=int)
+    b = forms.TypedChoiceField(label="with version", coerce=int)
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(n, f"v{n}") for n in numbers]
+        self.fields["a"].choices = choices
+        self.fields["b"].choices = choices

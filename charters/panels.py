@@ -1,0 +1,48 @@
+"""The charter's sections on the project page and the home page (see portfolio.panels)."""
+
+from __future__ import annotations
+
+from . import selectors, services
+from .models import Status
+
+
+def project_panel(request, project) -> dict:
+    version = selectors.latest_version(project)
+    charter = version.charter if version else None
+    context = {
+        "charter": charter,
+        "version": version,
+        "can_edit": services.user_can_edit_charter(user=request.user, project=project),
+        "flags": selectors.risk_flags(project),
+    }
+    if version is None:
+        return context
+    approved = (
+        version
+        if version.status == Status.APPROVED
+        else selectors.approved_version(project)
+        if version.number > 1
+        else None
+    )
+    context.update(
+        approved=approved,
+        signatures=selectors.signature_status(version)
+        if version.status in (Status.IN_REVIEW, Status.APPROVED)
+        else [],
+        my_roles=selectors.roles_to_sign(version, request.user)
+        if version.status == Status.IN_REVIEW
+        else [],
+    )
+    if version.status == Status.DRAFT:
+        context.update(
+            completeness=selectors.completeness(version),
+            missing_count=len(selectors.missing_items(version)),
+        )
+    return context
+
+
+def home_panel(request) -> dict | None:
+    versions = selectors.awaiting_signature(request.user)
+    if not versions:
+        return None
+    return {"versions": versions}

@@ -1,0 +1,167 @@
+"""The charter's validation rules (DOMAIN.md "The charter"), as plain functions.
+
+``check(version, member_ids, saving=...)`` returns ``{field: [message]}``. A rule that spans
+two sections reports on the field of the section being saved — the one the user can fix right
+now — and stays silent while one of its sides is still empty. With ``saving=None`` (submit,
+completeness) each rule reports on its main field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
+
+RECOMMENDED_TIMEBOX = timedelta(weeks=8)
+NON_NEGATIVE = (
+    "cost_per_call",
+    "ops_budget",
+    "cost_monthly_1x",
+    "cost_monthly_5x",
+    "cost_monthly_20x",
+    "eval_set_size",
+)
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def _num(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+    return text
+
+
+def _date(value) -> str:
+    return value.strftime("%-d %b %Y")
+
+
+def _in(field: str, saving: str | None) -> bool:
+    return saving is None or SECTION_OF_FIELD[field].key == saving
+
+
+def check(v, member_ids: set[int], saving: str | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    # Amounts and sizes are never negative.
+    for field in NON_NEGATIVE:
+        value = getattr(v, field)
+        if _in(field, saving) and value is not None and value < 0:
+            add(field, "Must be zero or more.")
+    if _in("latency_p95_ms", saving) and v.latency_p95_ms is not None and v.latency_p95_ms <= 0:
+        add("latency_p95_ms", "Must be a positive number of milliseconds.")
+    if _in("currency", saving) and v.currency and not CURRENCY_RE.match(v.currency):
+        add("currency", "Use a three-letter currency code such as EUR or USD.")
+
+    # Target beats baseline in the metric's direction (one section).
+    direction, baseline, target = v.metric_direction, v.metric_baseline, v.metric_target
+    metric_ok = True
+    if _in("metric_target", saving) and direction and baseline is not None and target is not None:
+        if direction == "higher" and not target > baseline:
+            add(
+                "metric_target",
+                f"Higher is better, so the target must be above the baseline ({_num(baseline)}).",
+            )
+            metric_ok = False
+        elif direction == "lower" and not target < baseline:
+            add(
+                "metric_target",
+                f"Lower is better, so the target must be below the baseline ({_num(baseline)}).",
+            )
+            metric_ok = False
+
+    # The threshold lies between baseline (exclusive) and target (inclusive).
+    threshold = v.threshold
+    if (
+        metric_ok
+        and direction
+        and None not in (baseline, target, threshold)
+        and (saving in (None, "threshold", "metric"))
+    ):
+        low, high = (baseline, target) if direction == "higher" else (target, baseline)
+        inside = (low < threshold <= high) if direction == "higher" else (low <= threshold < high)
+        if not inside:
+            if saving == "metric":
+                add(
+                    "metric_target",
+                    f"The sign-off threshold ({_num(threshold)}, section 3) would no longer lie "
+                    "between this baseline and target; change the threshold first.",
+                )
+            else:
+                add(
+                    "threshold",
+                    f"The threshold must lie between the baseline ({_num(baseline)}) and the "
+                    f"target ({_num(target)}).",
+                )
+
+    # The timebox itself.
+    start, end, decision = v.timebox_start, v.timebox_end, v.decision_date
+    if _in("timebox_end", saving) and start and end and end < start:
+        add("timebox_end", "The timebox cannot end before it starts.")
+    if _in("decision_date", saving) and start and decision and decision < start:
+        add("decision_date", "The decision date cannot be before the timebox starts.")
+
+    # The kill deadline falls inside the timebox; the decision comes on or after it.
+    deadline = v.kill_deadline
+    if deadline:
+        if start and deadline < start:
+            if saving == "timebox":
+                add(
+                    "timebox_start",
+                    f"The timebox must contain the kill deadline ({_date(deadline)}, section 4).",
+                )
+            elif saving in (None, "kill"):
+                add(
+                    "kill_deadline",
+                    f"The kill deadline must fall inside the timebox, which starts {_date(start)}.",
+                )
+        if end and deadline > end:
+            if saving == "timebox":
+                add(
+                    "timebox_end",
+                    f"The timebox must contain the kill deadline ({_date(deadline)}, section 4).",
+                )
+            elif saving in (None, "kill"):
+                add(
+                    "kill_deadline",
+                    f"The kill deadline must fall inside the timebox, which ends {_date(end)}.",
+                )
+        if decision and decision < deadline:
+            if saving == "timebox":
+                add(
+                    "decision_date",
+                    f"The decision date must be on or after the kill deadline ({_date(deadline)}).",
+                )
+            elif saving in (None, "kill"):
+                add(
+                    "kill_deadline",
+                    f"The kill deadline must be on or before the decision date ({_date(decision)}).",
+                )
+
+    # Named people are members of the project's organisation.
+    for field in PEOPLE_FIELDS:
+        pk = getattr(v, f"{field}_id")
+        if _in(field, saving) and pk and pk not in member_ids:
+            add(field, "This person is not a member of the project's organisation.")
+    return errors
+
+
+def warnings(v) -> dict[str, list[str]]:
+    """Allowed, but worth saying: shown next to the field, never blocking."""
+    out: dict[str, list[str]] = {}
+    if v.timebox_start and v.timebox_end and v.timebox_end - v.timebox_start > RECOMMENDED_TIMEBOX:
+        weeks = (v.timebox_end - v.timebox_start).days / 7
+        out["timebox_end"] = [
+            f"This timebox is {weeks:.0f} weeks; six to eight are recommended. It will be flagged."
+        ]
+    if (
+        v.timebox_start
+        and v.compliance_review_due
+        and v.compliance_review_due > v.timebox_start + timedelta(days=7)
+    ):
+        out["compliance_review_due"] = [
+            "The review is due after the end of week 1. It will be flagged."
+        ]
+    return out

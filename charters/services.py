@@ -1,0 +1,504 @@
+"""Every write to a charter. Views, forms, serializers and the demo only call these.
+
+Who may do what:
+- edit a draft, submit, amend, add/remove rows: a PM of the project's organisation, or the
+  project's named PM (who must be a member of the organisation);
+- sign / withdraw a signature: the person named in that role on the version in review;
+- request changes: a required signer, or someone who may edit (the PM pulling it back).
+
+Decisions where DOMAIN.md is silent:
+- One person holding several signer roles signs once; one Signature row is written per role,
+  all with the same time, so each role's signature can be read on its own.
+- Requesting changes sends the version back to draft and withdraws the signatures already
+  given on it: the content may change, and a signature belongs to what was read.
+- The threshold may equal the target but not the baseline (success must be an improvement).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from portfolio import audit
+from portfolio.models import OWNER_FIELDS, Project, User
+from portfolio.scoping import is_pm, role_in
+from portfolio.services import _validate_project, project_touch
+
+from . import rules, selectors
+from .models import (
+    ChangeRequest,
+    Charter,
+    CharterVersion,
+    DataSource,
+    Integration,
+    Signature,
+    Status,
+)
+from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS
+
+ROW_MODELS = {"data_sources": DataSource, "integrations": Integration}
+
+
+# --- permissions ------------------------------------------------------------------------
+
+
+def user_can_edit_charter(*, user: User, project: Project) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_pm(user, project.organisation_id):
+        return True
+    return project.pm_id == user.pk and role_in(user, project.organisation_id) is not None
+
+
+def _require_editor(user: User, project: Project) -> None:
+    if not user_can_edit_charter(user=user, project=project):
+        raise PermissionDenied("Only a PM of this organisation or the project's PM can do this.")
+
+
+def _lock_version(version: CharterVersion) -> CharterVersion:
+    """Re-read the version under a row lock, with what the rules need."""
+    CharterVersion.objects.select_for_update().filter(pk=version.pk).first()
+    return selectors.versions_full().get(pk=version.pk)
+
+
+def _require_draft(version: CharterVersion) -> None:
+    if version.status != Status.DRAFT:
+        if version.is_frozen:
+            raise ValidationError(
+                {"status": ["This version is approved and cannot be edited; amend it instead."]}
+            )
+        raise ValidationError(
+            {"status": ["This version is waiting for signatures; request changes to edit it."]}
+        )
+
+
+def _touch(version: CharterVersion) -> None:
+    version.updated_at = timezone.now()
+    project_touch(project=version.charter.project)
+
+
+# --- start --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def charter_start(
+    *, project: Project, by: User, copy_from: CharterVersion | None = None
+) -> Charter:
+    """Create the project's charter with a draft version 1, prefilled from the project's
+    owners and timebox (or from ``copy_from``, a version of another project — a pivot)."""
+    _require_editor(by, project)
+    if Charter.objects.filter(project=project).exists():
+        raise ValidationError({"project": ["This project already has a charter."]})
+    charter = Charter.objects.create(project=project)
+    version = CharterVersion(charter=charter, number=1, created_by=by)
+    if copy_from is not None:
+        copy_from = selectors.versions_full().get(pk=copy_from.pk)
+        _copy_content(copy_from, version)
+    else:
+        for field in (*OWNER_FIELDS, "timebox_start", "timebox_end", "decision_date"):
+            setattr(version, field, getattr(project, field))
+        if version.pm_id is None:
+            version.pm = by
+    # People who are not members of this organisation are not carried over.
+    members = selectors.member_ids(project.organisation_id)
+    for field in PEOPLE_FIELDS:
+        if getattr(version, f"{field}_id") not in members:
+            setattr(version, field, None)
+    version.save()
+    if copy_from is not None:
+        _copy_rows(copy_from, version)
+    audit.record(
+        actor=by,
+        action="charter.started",
+        instance=charter,
+        project=project,
+        note=f"Prefilled from {copy_from}" if copy_from else "",
+    )
+    project_touch(project=project)
+    return charter
+
+
+def _copy_content(source: CharterVersion, target: CharterVersion) -> None:
+    for field in ALL_FIELDS:
+        attname = f"{field}_id" if field in PEOPLE_FIELDS else field
+        setattr(target, attname, getattr(source, attname))
+
+
+def _copy_rows(source: CharterVersion, target: CharterVersion) -> None:
+    for related, fields in ROW_FIELDS.items():
+        model = ROW_MODELS[related]
+        for row in getattr(source, related).all():
+            model.objects.create(version=target, **{f: getattr(row, f) for f in fields})
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _validate_rows(related: str, rows: list[dict]) -> tuple[list, dict]:
+    model = ROW_MODELS[related]
+    built, errors = [], []
+    for index, data in enumerate(rows, start=1):
+        unknown = set(data) - set(ROW_FIELDS[related])
+        row = model(**{k: v for k, v in data.items() if k in ROW_FIELDS[related]})
+        try:
+            row.full_clean(exclude=["version"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                label = model._meta.get_field(field).verbose_name
+                errors.extend(f"Row {index} — {label}: {m}" for m in messages)
+        errors.extend(f"Row {index}: unknown field {u!r}." for u in sorted(unknown))
+        built.append(row)
+    return built, ({related: errors} if errors else {})
+
+
+@transaction.atomic
+def charter_save_section(
+    *, version: CharterVersion, section: str, data: dict[str, Any], by: User
+) -> CharterVersion:
+    """Save one section of a draft. Other sections may still be empty; invalid values in this
+    section are refused with per-field messages and nothing is stored."""
+    if section not in BY_KEY:
+        raise ValidationError({"section": [f"Unknown section {section!r}."]})
+    spec = BY_KEY[section]
+    version = _lock_version(version)
+    project = version.charter.project
+    _require_editor(by, project)
+    _require_draft(version)
+
+    allowed = set(spec.fields) | ({spec.rows} if spec.rows else set())
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(
+            {f: ["This field belongs to another section."] for f in sorted(unknown)}
+        )
+    before = audit.snapshot(version, list(spec.fields)) if spec.fields else {}
+    for field in spec.fields:
+        if field in data:
+            value = data[field]
+            if isinstance(value, str):
+                value = value.strip()
+            if field == "currency" and isinstance(value, str):
+                value = value.upper()
+            if value is None and field in ("currency",):
+                value = "EUR"
+            setattr(version, field, value)
+
+    errors = rules.check(version, selectors.member_ids(project.organisation_id), saving=section)
+    if spec.fields:
+        try:
+            version.clean_fields(exclude=[f for f in _all_concrete() if f not in spec.fields])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field not in errors:
+                    errors[field] = messages
+    new_rows = None
+    if spec.rows and spec.rows in data:
+        new_rows, row_errors = _validate_rows(spec.rows, list(data[spec.rows] or []))
+        errors.update(row_errors)
+    if errors:
+        raise ValidationError(errors)
+
+    _touch(version)
+    version.save()
+    changes = audit.diff(before, audit.snapshot(version, list(spec.fields))) if spec.fields else {}
+    if new_rows is not None:
+        related = getattr(version, spec.rows)
+        old = [str(r) for r in related.all()]
+        for row in related.all():
+            row.delete()
+        for row in new_rows:
+            row.version = version
+            row.save()
+        changes[spec.rows] = [old, [str(r) for r in new_rows]]
+    audit.record(
+        actor=by,
+        action="charter.section_saved",
+        instance=version,
+        project=project,
+        changes=changes,
+        note=spec.title,
+    )
+    return version
+
+
+def _all_concrete() -> list[str]:
+    return [f.name for f in CharterVersion._meta.concrete_fields]
+
+
+@transaction.atomic
+def charter_add_row(
+    *, version: CharterVersion, kind: str, data: dict[str, Any], by: User
+) -> DataSource | Integration:
+    """Add one data source or integration to a draft."""
+    if kind not in ROW_MODELS:
+        raise ValidationError({"kind": [f"Unknown row kind {kind!r}."]})
+    version = _lock_version(version)
+    _require_editor(by, version.charter.project)
+    _require_draft(version)
+    model = ROW_MODELS[kind]
+    row = model(version=version, **{k: v for k, v in data.items() if k in ROW_FIELDS[kind]})
+    if isinstance(getattr(row, ROW_FIELDS[kind][0]), str):
+        setattr(row, ROW_FIELDS[kind][0], getattr(row, ROW_FIELDS[kind][0]).strip())
+    row.full_clean()
+    row.save()
+    _touch(version)
+    version.save(update_fields=["updated_at"])
+    audit.record(
+        actor=by,
+        action="charter.row_added",
+        instance=version,
+        project=version.charter.project,
+        changes={kind: [None, str(row)]},
+    )
+    return row
+
+
+@transaction.atomic
+def charter_remove_row(*, row: DataSource | Integration, by: User) -> None:
+    version = _lock_version(row.version)
+    _require_editor(by, version.charter.project)
+    _require_draft(version)
+    kind = "data_sources" if isinstance(row, DataSource) else "integrations"
+    audit.record(
+        actor=by,
+        action="charter.row_removed",
+        instance=version,
+        project=version.charter.project,
+        changes={kind: [str(row), None]},
+    )
+    row.delete()
+    _touch(version)
+    version.save(update_fields=["updated_at"])
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def charter_submit(*, version: CharterVersion, by: User) -> CharterVersion:
+    """Send a complete draft for signatures. Refused with the list of what is missing."""
+    version = _lock_version(version)
+    project = version.charter.project
+    _require_editor(by, project)
+    _require_draft(version)
+    missing = selectors.missing_items(version)
+    if missing:
+        raise ValidationError({"missing": missing})
+    version.status = Status.IN_REVIEW
+    version.submitted_at = timezone.now()
+    _touch(version)
+    version.save()
+    audit.record(
+        actor=by,
+        action="charter.submitted",
+        instance=version,
+        project=project,
+        changes={"status": [Status.DRAFT, Status.IN_REVIEW]},
+    )
+    return version
+
+
+@transaction.atomic
+def charter_sign(
+    *, version: CharterVersion, by: User, at: datetime | None = None
+) -> list[Signature]:
+    """Sign every role ``by`` holds on a version in review; approve when it is the last."""
+    version = _lock_version(version)
+    project = version.charter.project
+    if version.status != Status.IN_REVIEW:
+        raise ValidationError({"status": ["Only a version in review can be signed."]})
+    roles = [
+        role for role, person in selectors.required_signers(version).items() if person.pk == by.pk
+    ]
+    if not roles:
+        raise PermissionDenied("Only the people named as signers of this version can sign it.")
+    if role_in(by, project.organisation_id) is None:
+        raise PermissionDenied("Signers must be members of the project's organisation.")
+    already = {s.role for s in selectors.active_signatures(version)}
+    todo = [r for r in roles if r not in already]
+    if not todo:
+        raise ValidationError({"signature": ["You have already signed this version."]})
+    at = at or timezone.now()
+    created = [
+        Signature.objects.create(version=version, signer=by, role=r, signed_at=at) for r in todo
+    ]
+    audit.record(
+        actor=by,
+        action="charter.signed",
+        instance=version,
+        project=project,
+        changes={"signed_as": [None, todo]},
+    )
+    _touch(version)
+    version.save(update_fields=["updated_at"])
+    version = selectors.versions_full().get(pk=version.pk)
+    if selectors.all_signed(version):
+        _approve(version, by=by, at=at)
+    return created
+
+
+def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
+    charter = Charter.objects.select_for_update().get(pk=version.charter_id)
+    previous = (
+        CharterVersion.objects.filter(charter=charter, status=Status.APPROVED)
+        .exclude(pk=version.pk)
+        .first()
+    )
+    moved: list[str] = []
+    if previous is not None:
+        moved = [f for f in GOALPOST_FIELDS if getattr(previous, f) != getattr(version, f)]
+        previous.status = Status.SUPERSEDED
+        previous.save(update_fields=["status"])
+        audit.record(
+            actor=by,
+            action="charter.superseded",
+            instance=previous,
+            project=charter.project,
+            changes={"status": [Status.APPROVED, Status.SUPERSEDED]},
+        )
+    version.status = Status.APPROVED
+    version.approved_at = at
+    version.save(update_fields=["status", "approved_at"])
+    audit.record(
+        actor=by,
+        action="charter.approved",
+        instance=version,
+        project=charter.project,
+        changes={"status": [Status.IN_REVIEW, Status.APPROVED]},
+    )
+    if moved:
+        charter.goalposts_moved += 1
+        charter.save(update_fields=["goalposts_moved"])
+        audit.record(
+            actor=by,
+            action="charter.goalposts_moved",
+            instance=charter,
+            project=charter.project,
+            changes={
+                f: [audit._plain(getattr(previous, f)), audit._plain(getattr(version, f))]
+                for f in moved
+            },
+            note=f"Amendment v{version.number} changed locked criteria.",
+        )
+    _project_apply_charter(project=charter.project, version=version, by=by)
+
+
+def _project_apply_charter(*, project: Project, version: CharterVersion, by: User) -> None:
+    """Bring the project's named owners and dates in line with the approved charter.
+
+    Not ``portfolio.services.project_update``: that requires the actor to be a PM, while an
+    approval is completed by the last signer. Same validation, audited as its own action.
+    """
+    fields = (*OWNER_FIELDS, "timebox_start", "timebox_end", "decision_date")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = audit.snapshot(project, fields)
+    for field in fields:
+        attname = f"{field}_id" if field in OWNER_FIELDS else field
+        setattr(project, attname, getattr(version, attname))
+    _validate_project(project)
+    changed = audit.diff(before, audit.snapshot(project, fields))
+    project.updated_at = timezone.now()
+    project.save()
+    if changed:
+        audit.record(
+            actor=by,
+            action="project.updated_from_charter",
+            instance=project,
+            changes=changed,
+            note=f"Charter v{version.number} approved.",
+        )
+
+
+@transaction.atomic
+def charter_withdraw_signature(*, version: CharterVersion, by: User) -> list[Signature]:
+    version = _lock_version(version)
+    if version.status != Status.IN_REVIEW:
+        raise ValidationError(
+            {"status": ["Signatures can only be withdrawn while the version is in review."]}
+        )
+    mine = [s for s in selectors.active_signatures(version) if s.signer_id == by.pk]
+    if not mine:
+        raise PermissionDenied("You have not signed this version.")
+    now = timezone.now()
+    for signature in mine:
+        signature.withdrawn_at = now
+        signature.save(update_fields=["withdrawn_at"])
+    audit.record(
+        actor=by,
+        action="charter.signature_withdrawn",
+        instance=version,
+        project=version.charter.project,
+        changes={"signed_as": [[s.role for s in mine], None]},
+    )
+    _touch(version)
+    version.save(update_fields=["updated_at"])
+    return mine
+
+
+@transaction.atomic
+def charter_request_changes(*, version: CharterVersion, by: User, comment: str) -> ChangeRequest:
+    """A signer (or the PM) sends a version in review back to draft, with a comment."""
+    version = _lock_version(version)
+    project = version.charter.project
+    is_signer = any(p.pk == by.pk for p in selectors.required_signers(version).values())
+    if not (is_signer and role_in(by, project.organisation_id)) and not user_can_edit_charter(
+        user=by, project=project
+    ):
+        raise PermissionDenied("Only the signers or the PM can send this charter back.")
+    if version.status != Status.IN_REVIEW:
+        raise ValidationError({"status": ["Only a version in review can be sent back."]})
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": ["Say what needs to change."]})
+    now = timezone.now()
+    request = ChangeRequest.objects.create(version=version, by=by, comment=comment, at=now)
+    for signature in selectors.active_signatures(version):
+        signature.withdrawn_at = now
+        signature.save(update_fields=["withdrawn_at"])
+    version.status = Status.DRAFT
+    version.submitted_at = None
+    _touch(version)
+    version.save()
+    audit.record(
+        actor=by,
+        action="charter.changes_requested",
+        instance=version,
+        project=project,
+        changes={"status": [Status.IN_REVIEW, Status.DRAFT]},
+        note=comment,
+    )
+    return request
+
+
+@transaction.atomic
+def charter_amend(*, charter: Charter, by: User) -> CharterVersion:
+    """Start an amendment: a new draft copied from the approved version."""
+    charter = Charter.objects.select_for_update().select_related("project").get(pk=charter.pk)
+    _require_editor(by, charter.project)
+    if charter.versions.filter(status__in=[Status.DRAFT, Status.IN_REVIEW]).exists():
+        raise ValidationError(
+            {"status": ["An amendment is already being drafted or reviewed; finish it first."]}
+        )
+    approved = selectors.approved_version(charter.project)
+    if approved is None:
+        raise ValidationError({"status": ["Only an approved charter can be amended."]})
+    number = (
+        charter.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = CharterVersion(charter=charter, number=number, created_by=by)
+    _copy_content(approved, version)
+    version.save()
+    _copy_rows(approved, version)
+    audit.record(
+        actor=by,
+        action="charter.amendment_started",
+        instance=version,
+        project=charter.project,
+        note=f"Copied from v{approved.number}.",
+    )
+    project_touch(project=charter.project)
+    return version

@@ -1,0 +1,506 @@
+"""Charter pages. Each finds its project through ``ProjectScopedMixin`` (a foreign project is a
+404), parses input with a form and calls a service; services decide who may do what (403)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views import View
+
+from portfolio.models import User
+from portfolio.views.mixins import ProjectScopedMixin
+
+from . import diff, rules, selectors, services
+from .forms import ChangeRequestForm, CompareForm, add_service_errors, row_form, section_form
+from .models import Charter, Status
+from .sections import BY_KEY, SECTIONS
+
+
+def _members(project):
+    return User.objects.filter(memberships__organisation_id=project.organisation_id).order_by(
+        "full_name"
+    )
+
+
+class CharterMixin(ProjectScopedMixin):
+    def charter(self) -> Charter | None:
+        return selectors.charter_of(self.project)
+
+    def can_edit(self) -> bool:
+        return services.user_can_edit_charter(user=self.request.user, project=self.project)
+
+    def require_editor(self) -> None:
+        if not self.can_edit():
+            raise PermissionDenied(
+                "Only a PM of this organisation or the project's PM can do this."
+            )
+
+    def open_draft(self):
+        version = selectors.open_version(self.project)
+        if version is None or version.status != Status.DRAFT:
+            return None
+        return version
+
+    def editor_url(self, anchor: str = "") -> str:
+        url = reverse("charters:edit", args=[self.project.pk])
+        return f"{url}#{anchor}" if anchor else url
+
+    def detail_url(self) -> str:
+        return reverse("charters:detail", args=[self.project.pk])
+
+
+# --- editor -----------------------------------------------------------------------------------
+
+
+def section_context(version, section, *, members, form=None, row_forms=None, saved=False):
+    if form is None and section.fields:
+        form = section_form(section.key, version=version, members=members)
+    warnings = rules.warnings(version)
+    fields = [(form[name], warnings.get(name, [])) for name in section.fields] if form else []
+    rows = list(getattr(version, section.rows).all()) if section.rows else []
+    return {
+        "section": section,
+        "form": form,
+        "fields": fields,
+        "rows": rows,
+        "row_form": (row_forms or {}).get(section.rows)
+        or (row_form(section.rows) if section.rows else None),
+        "version": version,
+        "project": version.charter.project,
+        "saved": saved,
+    }
+
+
+def progress_context(version) -> dict:
+    return {
+        "version": version,
+        "project": version.charter.project,
+        "completeness": selectors.completeness(version),
+        "missing": selectors.missing_items(version),
+    }
+
+
+class CharterEditView(CharterMixin, View):
+    """All thirteen sections, each its own form; a meter and the missing list beside them."""
+
+    template_name = "charters/edit.html"
+
+    def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        self.require_editor()
+        version = self.open_draft()
+        if version is None:
+            return redirect(self.detail_url())
+        return self.render_editor(version)
+
+    def render_editor(self, version, *, override=None, status=200, submit_errors=None):
+        members = _members(self.project)
+        sections = []
+        for section in SECTIONS:
+            extra = (override or {}).get(section.key, {})
+            sections.append(section_context(version, section, members=members, **extra))
+        change_request = version.change_requests.select_related("by").first()
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "project": self.project,
+                "version": version,
+                "sections": sections,
+                "submit_errors": submit_errors,
+                "change_request": change_request,
+                **progress_context(version),
+            },
+            status=status,
+        )
+
+
+class SectionSaveView(CharterMixin, View):
+    """Save one section. HTMX gets the section back plus the meter out of band."""
+
+    def post(self, request: HttpRequest, project_pk: int, section: str) -> HttpResponse:
+        if section not in BY_KEY or not BY_KEY[section].fields:
+            raise Http404("No such section.")
+        self.require_editor()
+        version = self.open_draft()
+        if version is None:
+            raise PermissionDenied("There is no draft to edit; amend the approved charter first.")
+        spec = BY_KEY[section]
+        members = _members(self.project)
+        form = section_form(section, version=version, data=request.POST, members=members)
+        saved = False
+        if form.is_valid():
+            try:
+                version = services.charter_save_section(
+                    version=version, section=section, data=form.cleaned_data, by=request.user
+                )
+                saved = True
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        version = selectors.versions_full().get(pk=version.pk)
+        if not saved:
+            # Show the values the user typed, not the stored ones.
+            for name in spec.fields:
+                if name in form.cleaned_data:
+                    setattr(
+                        version,
+                        name if name not in _PEOPLE else f"{name}_id",
+                        _pk(form.cleaned_data[name]),
+                    )
+        return _section_response(
+            request,
+            version,
+            spec,
+            members=members,
+            form=None if saved else form,
+            saved=saved,
+            fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
+                version, override={section: {"form": form}}
+            ),
+            editor_url=self.editor_url(spec.anchor),
+        )
+
+
+_PEOPLE = {
+    "compliance_reviewer",
+    "executive_sponsor",
+    "business_owner",
+    "production_owner",
+    "engineering_owner",
+    "decision_maker",
+    "pm",
+}
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def _section_response(
+    request, version, spec, *, members, form, saved, fallback, editor_url, row_forms=None
+):
+    if not request.htmx:
+        if saved:
+            messages.success(request, f"{spec.title} saved.")
+            return redirect(editor_url)
+        return fallback()
+    stored = selectors.versions_full().get(pk=version.pk)
+    html = render_to_string(
+        "charters/partials/section.html",
+        section_context(
+            version, spec, members=members, form=form, row_forms=row_forms, saved=saved
+        ),
+        request,
+    )
+    html += render_to_string(
+        "charters/partials/progress.html", {**progress_context(stored), "oob": True}, request
+    )
+    return HttpResponse(html)
+
+
+class RowAddView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int, kind: str) -> HttpResponse:
+        if kind not in ("data_sources", "integrations"):
+            raise Http404("No such list.")
+        self.require_editor()
+        version = self.open_draft()
+        if version is None:
+            raise PermissionDenied("There is no draft to edit; amend the approved charter first.")
+        spec = next(s for s in SECTIONS if s.rows == kind)
+        form = row_form(kind, data=request.POST)
+        saved = False
+        if form.is_valid():
+            try:
+                services.charter_add_row(
+                    version=version, kind=kind, data=form.cleaned_data, by=request.user
+                )
+                saved = True
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        version = selectors.versions_full().get(pk=version.pk)
+        members = _members(self.project)
+        return _section_response(
+            request,
+            version,
+            spec,
+            members=members,
+            form=None,
+            saved=saved,
+            row_forms=None if saved else {kind: form},
+            fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
+                version, override={spec.key: {"row_forms": {kind: form}}}
+            ),
+            editor_url=self.editor_url(spec.anchor),
+        )
+
+
+class RowRemoveView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int, kind: str, row_pk: int) -> HttpResponse:
+        if kind not in ("data_sources", "integrations"):
+            raise Http404("No such list.")
+        self.require_editor()
+        version = self.open_draft()
+        if version is None:
+            raise PermissionDenied("There is no draft to edit; amend the approved charter first.")
+        row = get_object_or_404(getattr(version, kind), pk=row_pk)
+        services.charter_remove_row(row=row, by=request.user)
+        spec = next(s for s in SECTIONS if s.rows == kind)
+        version = selectors.versions_full().get(pk=version.pk)
+        return _section_response(
+            request,
+            version,
+            spec,
+            members=_members(self.project),
+            form=None,
+            saved=True,
+            fallback=None,
+            editor_url=self.editor_url(spec.anchor),
+        )
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+class CharterStartView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        self.require_editor()
+        try:
+            services.charter_start(project=self.project, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(self.detail_url())
+        messages.success(
+            request, "Charter started. Fill it in section by section; each saves on its own."
+        )
+        return redirect(self.editor_url())
+
+
+class SubmitView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        self.require_editor()
+        version = self.open_draft()
+        if version is None:
+            messages.info(request, "There is no draft to submit.")
+            return redirect(self.detail_url())
+        try:
+            services.charter_submit(version=version, by=request.user)
+        except ValidationError as exc:
+            missing = exc.message_dict.get("missing") or exc.messages
+            if request.htmx:
+                stored = selectors.versions_full().get(pk=version.pk)
+                return render(
+                    request,
+                    "charters/partials/progress.html",
+                    {**progress_context(stored), "submit_errors": missing},
+                )
+            return CharterEditView(request=request, project=self.project).render_editor(
+                selectors.versions_full().get(pk=version.pk), submit_errors=missing
+            )
+        messages.success(request, "Submitted for sign-off. The signers see it on their home page.")
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = self.detail_url()
+            return response
+        return redirect(self.detail_url())
+
+
+class SignView(CharterMixin, View):
+    """GET: read the version in review, with sign / request changes for its signers.
+    POST: sign."""
+
+    template_name = "charters/sign.html"
+
+    def in_review(self):
+        version = selectors.open_version(self.project)
+        return version if version is not None and version.status == Status.IN_REVIEW else None
+
+    def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        version = self.in_review()
+        if version is None:
+            messages.info(request, "Nothing is waiting for signatures on this charter.")
+            return redirect(self.detail_url())
+        return render(request, self.template_name, self.context(version, ChangeRequestForm()))
+
+    def context(self, version, form):
+        return {
+            "project": self.project,
+            "version": version,
+            "signatures": selectors.signature_status(version),
+            "my_roles": selectors.roles_to_sign(version, self.request.user),
+            "signed_by_me": [
+                s
+                for s in selectors.active_signatures(version)
+                if s.signer_id == self.request.user.pk
+            ],
+            "form": form,
+            "can_edit": self.can_edit(),
+            "body": diff.render_rows(version),
+        }
+
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        version = self.in_review()
+        if version is None:
+            raise PermissionDenied("Nothing is waiting for signatures on this charter.")
+        try:
+            services.charter_sign(version=version, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("charters:sign", args=[self.project.pk]))
+        version = selectors.versions_full().get(pk=version.pk)
+        if version.status == Status.APPROVED:
+            messages.success(
+                request, "Signed. That was the last signature: the charter is approved."
+            )
+        else:
+            messages.success(request, "Signed. Thank you.")
+        return redirect(self.detail_url())
+
+
+class RequestChangesView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        version = selectors.open_version(self.project)
+        if version is None or version.status != Status.IN_REVIEW:
+            raise PermissionDenied("Nothing is waiting for signatures on this charter.")
+        form = ChangeRequestForm(request.POST)
+        form.is_valid()
+        try:
+            services.charter_request_changes(
+                version=version, by=request.user, comment=form.cleaned_data.get("comment", "")
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return render(
+                request,
+                SignView.template_name,
+                SignView(request=request, project=self.project).context(version, form),
+            )
+        messages.success(request, "Sent back to the PM with your comment.")
+        return redirect(self.detail_url())
+
+
+class WithdrawView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        version = selectors.open_version(self.project)
+        if version is None or version.status != Status.IN_REVIEW:
+            raise PermissionDenied("Nothing is waiting for signatures on this charter.")
+        services.charter_withdraw_signature(version=version, by=request.user)
+        messages.success(request, "Your signature is withdrawn.")
+        return redirect(self.detail_url())
+
+
+class AmendView(CharterMixin, View):
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        self.require_editor()
+        charter = self.charter()
+        if charter is None:
+            raise Http404("This project has no charter yet.")
+        try:
+            version = services.charter_amend(charter=charter, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(self.detail_url())
+        messages.success(
+            request,
+            f"Amendment v{version.number} started from the approved charter. Changing the metric, "
+            "target, threshold or kill deadline will count as moving the goalposts.",
+        )
+        return redirect(self.editor_url())
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+class CharterDetailView(CharterMixin, View):
+    """The read-only charter (any version with ?v=N); prints to one or two A4 pages."""
+
+    template_name = "charters/detail.html"
+
+    def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        charter = self.charter()
+        if charter is None:
+            return render(
+                request,
+                self.template_name,
+                {"project": self.project, "charter": None, "can_edit": self.can_edit()},
+            )
+        versions = list(charter.versions.order_by("-number").values("number", "status"))
+        number = request.GET.get("v")
+        qs = selectors.versions_full().filter(charter=charter)
+        version = (
+            qs.filter(number=number).first()
+            if number and number.isdigit()
+            else qs.order_by("-number").first()
+        )
+        if version is None:
+            raise Http404("No such version.")
+        approved = next((v for v in versions if v["status"] == Status.APPROVED), None)
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": self.project,
+                "charter": charter,
+                "version": version,
+                "versions": versions,
+                "approved_number": approved["number"] if approved else None,
+                "body": diff.render_rows(version),
+                "signatures": selectors.signature_status(version),
+                "all_signatures": list(version.signatures.all()),
+                "change_requests": list(version.change_requests.select_related("by")),
+                "my_roles": selectors.roles_to_sign(version, request.user)
+                if version.status == Status.IN_REVIEW
+                else [],
+                "can_edit": self.can_edit(),
+                "completeness": selectors.completeness(version),
+                "flags": selectors.risk_flags(self.project),
+                "warnings": rules.warnings(version),
+            },
+        )
+
+
+class HistoryView(CharterMixin, View):
+    """Every version, and a field-by-field diff between any two of them."""
+
+    template_name = "charters/history.html"
+
+    def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        charter = self.charter()
+        if charter is None:
+            raise Http404("This project has no charter yet.")
+        versions = list(selectors.versions_full().filter(charter=charter).order_by("number"))
+        numbers = [v.number for v in versions]
+        by_number = {v.number: v for v in versions}
+        data = request.GET if "a" in request.GET else None
+        if data is None and len(numbers) >= 2:
+            data = {"a": numbers[-2], "b": numbers[-1]}
+        form = CompareForm(data, numbers=numbers) if data else CompareForm(numbers=numbers)
+        comparison = None
+        if data and form.is_valid():
+            a, b = by_number[form.cleaned_data["a"]], by_number[form.cleaned_data["b"]]
+            comparison = {"a": a, "b": b, "rows": diff.compare(a, b)}
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": self.project,
+                "charter": charter,
+                "versions": list(reversed(versions)),
+                "form": form,
+                "comparison": comparison,
+            },
+        )
+
+
+class SignoffListView(LoginRequiredMixin, View):
+    """Charters waiting for the visitor's signature, across their organisations."""
+
+    template_name = "charters/signoffs.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(
+            request, self.template_name, {"versions": selectors.awaiting_signature(request.user)}
+        )
