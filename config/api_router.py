@@ -23,3 +23,15 @@ router.register("me", MeViewSet, basename="me")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("projects", ProjectViewSet, basename="project")
+
+from decisions.api import views as decisions_api  # noqa: E402
+
+router.register("gates", decisions_api.GateViewSet, basename="gate")
+router.register("criteria", decisions_api.CriterionViewSet, basename="criterion")
+router.register("measurements", decisions_api.MeasurementViewSet, basename="measurement")
+router.register("decisions", decisions_api.DecisionViewSet, basename="decision")
+router.register(
+    r"projects/(?P<project_pk>[0-9]+)/timeline",
+    decisions_api.TimelineViewSet,
+    basename="project-timeline",
+)

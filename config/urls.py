@@ -11,3 +11,4 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("", include("charters.urls")),
 ]
+urlpatterns.append(path("decisions/", include("decisions.urls")))

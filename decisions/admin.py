@@ -1,0 +1,77 @@
+"""Admin: gate templates and their criteria are data (DOMAIN.md), and so are the policies.
+
+Gates, marks, measurements and decisions are shown read-only: they change only through the
+services (decisions cannot change at all)."""
+
+from django.contrib import admin
+
+from .models import (
+    CriterionTemplate,
+    Decision,
+    Gate,
+    GateCriterion,
+    GateTemplate,
+    Measurement,
+    OrganisationPolicy,
+)
+
+
+class CriterionTemplateInline(admin.TabularInline):
+    model = CriterionTemplate
+    extra = 1
+    fields = ("order", "key", "title", "kind", "check_key", "description")
+
+
+@admin.register(GateTemplate)
+class GateTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "from_stage", "to_stage", "key")
+    inlines = [CriterionTemplateInline]
+    prepopulated_fields = {"key": ("name",)}
+
+
+@admin.register(OrganisationPolicy)
+class OrganisationPolicyAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "max_extensions_per_gate")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GateCriterionInline(admin.TabularInline):
+    model = GateCriterion
+    fields = ("order", "title", "kind", "check_key")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Gate)
+class GateAdmin(ReadOnlyAdmin):
+    list_display = ("project", "name", "from_stage", "to_stage", "opened_at")
+    list_select_related = ("project",)
+    inlines = [GateCriterionInline]
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(ReadOnlyAdmin):
+    list_display = ("project", "kind", "value", "measured_at", "source", "recorded_by")
+    list_filter = ("kind", "source")
+    list_select_related = ("project", "recorded_by")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("project", "outcome", "decided_by", "decided_at", "supersedes")
+    list_filter = ("outcome",)
+    list_select_related = ("project", "decided_by", "supersedes")

@@ -1,0 +1,227 @@
+"""Serializers parse and present; rules live in ``decisions.services``."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from decisions.models import (
+    Decision,
+    Gate,
+    GateCriterion,
+    KillReason,
+    MarkState,
+    Measurement,
+    MeasurementKind,
+    Outcome,
+)
+
+
+class PersonField(serializers.StringRelatedField):
+    pass
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    """A criterion of a gate, with its state now (automatic: computed; manual: its last mark)."""
+
+    met = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    detail = serializers.SerializerMethodField()
+    marked_by = serializers.SerializerMethodField()
+    marked_at = serializers.SerializerMethodField()
+    evidence_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GateCriterion
+        fields = [
+            "id",
+            "gate",
+            "order",
+            "key",
+            "title",
+            "description",
+            "kind",
+            "met",
+            "state",
+            "detail",
+            "marked_by",
+            "marked_at",
+            "evidence_url",
+        ]
+
+    def _status(self, obj):
+        return self.context.get("statuses", {}).get(obj.pk)
+
+    def get_met(self, obj) -> bool:
+        s = self._status(obj)
+        return bool(s and s.met)
+
+    def get_state(self, obj) -> str:
+        s = self._status(obj)
+        return s.state if s else MarkState.UNMARKED
+
+    def get_detail(self, obj) -> str:
+        s = self._status(obj)
+        return s.detail if s else ""
+
+    def get_marked_by(self, obj) -> str | None:
+        s = self._status(obj)
+        return str(s.mark.marked_by) if s and s.mark else None
+
+    def get_marked_at(self, obj) -> str | None:
+        s = self._status(obj)
+        return s.mark.marked_at.isoformat() if s and s.mark else None
+
+    def get_evidence_url(self, obj) -> str:
+        s = self._status(obj)
+        return s.mark.evidence_url if s and s.mark else ""
+
+
+class GateSerializer(serializers.ModelSerializer):
+    from_stage = serializers.CharField(
+        read_only=True, help_text="Stage before: proposed, poc, pilot or production."
+    )
+    to_stage = serializers.CharField(
+        read_only=True, help_text="Stage after: poc, pilot, production or killed."
+    )
+    decision_date = serializers.SerializerMethodField()
+    is_open = serializers.SerializerMethodField()
+    criteria_met = serializers.SerializerMethodField()
+    criteria_total = serializers.SerializerMethodField()
+    criteria = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Gate
+        fields = [
+            "id",
+            "project",
+            "name",
+            "from_stage",
+            "to_stage",
+            "opened_at",
+            "is_open",
+            "decision_date",
+            "criteria_met",
+            "criteria_total",
+            "criteria",
+        ]
+
+    def _state(self, obj):
+        return self.context["gate_states"][obj.pk]
+
+    def get_decision_date(self, obj) -> str | None:
+        d = self._state(obj).decision_date
+        return d.isoformat() if d else None
+
+    def get_is_open(self, obj) -> bool:
+        return obj.project.stage == obj.from_stage
+
+    def get_criteria_met(self, obj) -> int:
+        return self._state(obj).met_count
+
+    def get_criteria_total(self, obj) -> int:
+        return self._state(obj).total
+
+    def get_criteria(self, obj) -> list[dict]:
+        state = self._state(obj)
+        statuses = {c.criterion.pk: c for c in state.criteria}
+        return CriterionSerializer(
+            [c.criterion for c in state.criteria], many=True, context={"statuses": statuses}
+        ).data
+
+
+class MarkSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=MarkState.choices)
+    evidence_text = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
+    evidence_measurement = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of a measurement of this project.",
+    )
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.StringRelatedField()
+    project = serializers.IntegerField(
+        source="project_id", help_text="The project measured (one you can see)."
+    )
+    kind = serializers.ChoiceField(choices=MeasurementKind.choices)
+    measured_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "value",
+            "measured_at",
+            "source",
+            "token_name",
+            "note",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["source", "token_name", "recorded_by", "created_at"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    from_stage = serializers.CharField(
+        read_only=True, help_text="Stage before: proposed, poc, pilot or production."
+    )
+    to_stage = serializers.CharField(
+        read_only=True, help_text="Stage after: poc, pilot, production or killed."
+    )
+    decided_by = serializers.StringRelatedField()
+    gate_name = serializers.CharField(source="gate.name", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "project",
+            "gate",
+            "gate_name",
+            "outcome",
+            "decided_by",
+            "decided_at",
+            "rationale",
+            "reason_category",
+            "new_kill_deadline",
+            "new_decision_date",
+            "from_stage",
+            "to_stage",
+            "supersedes",
+            "supersede_reason",
+            "successor",
+            "snapshot",
+        ]
+        read_only_fields = fields
+
+
+class DecisionCreateSerializer(serializers.Serializer):
+    project = serializers.IntegerField(help_text="The project decided (one you can see).")
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    reason_category = serializers.ChoiceField(
+        choices=KillReason.choices, required=False, allow_blank=True, default=""
+    )
+    new_kill_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    new_decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+    pivot = serializers.BooleanField(required=False, default=False)
+    successor_name = serializers.CharField(required=False, allow_blank=True, default="")
+    supersedes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Id of the decision corrected."
+    )
+    supersede_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="stage, decision, measurement, mark, audit, version, signature"
+    )
+    id = serializers.IntegerField(help_text="Id of the object of that kind.")
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    summary = serializers.CharField()

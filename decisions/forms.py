@@ -1,0 +1,103 @@
+"""Forms only parse input; the rules live in ``decisions.services``. A service's ValidationError is
+put back on the form (``add_service_errors``) so it shows next to the field that caused it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import KillReason, MarkState, MeasurementKind, Outcome
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, messages in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message if target else f"{message}")
+
+
+class MarkForm(forms.Form):
+    state = forms.ChoiceField(
+        label="Mark as",
+        choices=[
+            (MarkState.MET, "Met"),
+            (MarkState.NOT_MET, "Not met"),
+            (MarkState.UNMARKED, "Take my mark back (unmarked)"),
+        ],
+        widget=forms.RadioSelect,
+        initial=MarkState.MET,
+    )
+    evidence_text = forms.CharField(
+        label="Evidence",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What shows it: a few words, a link, or a measurement.",
+    )
+    evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
+    evidence_measurement = forms.TypedChoiceField(
+        label="Measurement", required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, measurements=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_measurement"].choices = [("", "— none —")] + [
+            (m.pk, f"{m.get_kind_display()}: {m.value:g} ({m.measured_at:%d %b %Y})")
+            for m in measurements
+        ]
+
+
+class MeasurementForm(forms.Form):
+    kind = forms.ChoiceField(label="What", choices=MeasurementKind.choices)
+    value = forms.DecimalField(label="Value", max_digits=16, decimal_places=4)
+    measured_at = forms.DateTimeField(
+        label="Measured at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for now.",
+    )
+    note = forms.CharField(label="Note", required=False, max_length=500)
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.HiddenInput)
+    rationale = forms.CharField(
+        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason_category = forms.ChoiceField(
+        label="Kill reason",
+        required=False,
+        choices=[("", "— choose —"), *KillReason.choices],
+    )
+    new_kill_deadline = forms.DateField(label="New kill deadline", required=False, widget=DATE)
+    new_decision_date = forms.DateField(label="New decision date", required=False, widget=DATE)
+    pivot = forms.BooleanField(
+        label="Start a successor project (a pivot) with a copy of this charter", required=False
+    )
+    successor_name = forms.CharField(label="Successor's name", required=False, max_length=160)
+    supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    supersede_reason = forms.CharField(
+        label="Why the earlier decision was a mistake",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class OwnershipForm(forms.Form):
+    accepts_run_cost = forms.BooleanField(label="I accept the system's run cost", required=False)
+    accepts_on_call = forms.BooleanField(label="I accept on-call for the system", required=False)
+    accepts_budget_line = forms.BooleanField(
+        label="I will carry its operations budget line", required=False
+    )
+    budget_line = forms.CharField(
+        label="Budget line",
+        required=False,
+        max_length=200,
+        help_text="The cost centre or budget line that pays for operations.",
+    )
+    team = forms.CharField(label="Your team", required=False, max_length=120)

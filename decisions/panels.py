@@ -1,0 +1,89 @@
+"""Context for the gate panel on the project page and the "Decisions due" home panel.
+
+Both run a fixed number of queries whatever the number of criteria, readings or decisions."""
+
+from __future__ import annotations
+
+from portfolio.models import Project, Role, Stage
+from portfolio.scoping import role_in
+
+from . import selectors
+from .charts import kill_condition_chart
+from .forms import DecisionForm, MarkForm, MeasurementForm
+from .models import KillReason, MeasurementKind, Outcome
+
+HOME_PANEL_ROWS = 5
+
+
+def gate_context(request, project: Project, *, forms: dict | None = None) -> dict:
+    """Everything ``decisions/partials/gate.html`` renders. ``forms`` carries bound forms with
+    errors back from a failed POST: {"mark": (criterion_pk, form), "measurement": form,
+    "decision": form, "supersede": form}."""
+    forms = forms or {}
+    facts = selectors.project_facts(project)
+    user = request.user
+    role = role_in(user, project.organisation_id)
+    gate = facts.gate
+    open_gate = gate is not None and project.stage == gate.gate.from_stage
+    measurements = sorted(
+        {m.pk: m for m in [*facts.latest_by_kind.values(), *facts.readings[-10:]]}.values(),
+        key=lambda m: m.measured_at,
+        reverse=True,
+    )
+    bound_mark = forms.get("mark")
+    criteria = []
+    if gate is not None:
+        for c in gate.criteria:
+            form = None
+            if c.is_manual and open_gate and role in (Role.PM, Role.EXECUTIVE):
+                if bound_mark and bound_mark[0] == c.criterion.pk:
+                    form = bound_mark[1]
+                else:
+                    form = MarkForm(prefix=f"c{c.criterion.pk}", measurements=measurements)
+            criteria.append((c, form))
+    decisions = facts.decisions
+    in_force = [d for d in decisions if not selectors._is_superseded(d)]
+    latest_in_force = in_force[0] if in_force else None
+    can_decide = bool(project.decision_maker_id and project.decision_maker_id == user.pk)
+    k = facts.kill_condition
+    return {
+        "project": project,
+        "facts": facts,
+        "gate": gate,
+        "criteria": criteria,
+        "open_gate": open_gate,
+        "kill": k,
+        "chart": kill_condition_chart(facts.readings, k, chart_id=f"kc-{project.pk}"),
+        "readings": facts.readings,
+        "latest": [
+            (label, facts.latest_by_kind.get(kind)) for kind, label in MeasurementKind.choices
+        ],
+        "can_measure": role in (Role.PM, Role.EXECUTIVE) and project.stage != Stage.KILLED,
+        "measurement_form": forms.get("measurement") or MeasurementForm(prefix="m"),
+        "can_decide": can_decide and open_gate,
+        "decision_form": forms.get("decision") or DecisionForm(prefix="d"),
+        "supersede_form": forms.get("supersede") or DecisionForm(prefix="s"),
+        "decision_error_outcome": (
+            forms["decision"].data.get("d-outcome") if forms.get("decision") else None
+        ),
+        "kill_reasons": KillReason.choices,
+        "outcomes": Outcome,
+        "decisions": decisions,
+        "latest_in_force": latest_in_force,
+        "can_supersede": can_decide and latest_in_force is not None,
+        "is_production_owner": project.production_owner_id == user.pk,
+    }
+
+
+def project_panel(request, project: Project) -> dict | None:
+    return gate_context(request, project)
+
+
+def home_panel(request) -> dict | None:
+    """A short "Decisions due" list for executives who decide anything."""
+    if not request.user.is_authenticated:
+        return None
+    due = selectors.decisions_due(request.user)
+    if not due:
+        return None
+    return {"due": due[:HOME_PANEL_ROWS], "due_count": len(due)}

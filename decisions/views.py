@@ -1,0 +1,233 @@
+"""Pages about gates and decisions. They parse input and call ``decisions.services``.
+
+Every project is found through ``ProjectScopedMixin`` (a foreign project is a 404). Actions
+answer an HTMX request with the refreshed gate panel, anything else with a redirect; a failed
+form comes back with what was typed and the error next to the field.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import TemplateView
+
+from portfolio.models import Role
+from portfolio.views.mixins import ProjectScopedMixin
+
+from . import selectors, services
+from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm, add_service_errors
+from .models import Decision, GateCriterion, KillReason, Measurement, MeasurementSource
+from .panels import gate_context
+from .timeline import hydrate, timeline_page
+
+GATE_PARTIAL = "decisions/partials/gate.html"
+EDITING = frozenset({Role.PM, Role.EXECUTIVE})
+
+
+def _project_url(project) -> str:
+    return reverse("portfolio:project-detail", args=[project.pk]) + "#gate"
+
+
+def _gate_response(request, project, *, forms=None, status=200):
+    """The refreshed panel for HTMX; the standalone gate page otherwise. A failed form answers
+    422 to a plain POST, but 200 to HTMX (which does not swap error responses)."""
+    context = gate_context(request, project, forms=forms)
+    if request.htmx:
+        status = 200
+    template = GATE_PARTIAL if request.htmx else "decisions/gate_page.html"
+    return render(request, template, context, status=status)
+
+
+class GatePageView(ProjectScopedMixin, View):
+    """The gate panel on its own page (also where a failed form without HTMX lands)."""
+
+    def get(self, request, project_pk):
+        return _gate_response(request, self.project)
+
+
+class CriterionMarkView(ProjectScopedMixin, View):
+    allowed_roles = EDITING
+
+    def post(self, request, project_pk, criterion_pk):
+        criterion = get_object_or_404(
+            GateCriterion.objects.select_related("gate"),
+            pk=criterion_pk,
+            gate__project=self.project,
+        )
+        measurements = Measurement.objects.filter(project=self.project).order_by("-measured_at")[
+            :50
+        ]
+        form = MarkForm(request.POST, prefix=f"c{criterion.pk}", measurements=measurements)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.criterion_mark(
+                    criterion=criterion,
+                    state=data["state"],
+                    by=request.user,
+                    evidence_text=data["evidence_text"],
+                    evidence_url=data["evidence_url"],
+                    evidence_measurement=(
+                        Measurement.objects.filter(
+                            project=self.project, pk=data["evidence_measurement"]
+                        ).first()
+                        if data["evidence_measurement"]
+                        else None
+                    ),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        if form.errors:
+            return _gate_response(
+                request, self.project, forms={"mark": (criterion.pk, form)}, status=422
+            )
+        if request.htmx:
+            return _gate_response(request, self.project)
+        messages.success(request, f"“{criterion.title}” marked.")
+        return redirect(_project_url(self.project))
+
+
+class MeasurementCreateView(ProjectScopedMixin, View):
+    allowed_roles = EDITING
+
+    def post(self, request, project_pk):
+        form = MeasurementForm(request.POST, prefix="m")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.measurement_record(
+                    project=self.project,
+                    kind=data["kind"],
+                    value=data["value"],
+                    measured_at=data["measured_at"],
+                    note=data["note"],
+                    by=request.user,
+                    source=MeasurementSource.MANUAL,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        if form.errors:
+            return _gate_response(request, self.project, forms={"measurement": form}, status=422)
+        if request.htmx:
+            return _gate_response(request, self.project)
+        messages.success(request, "Measurement recorded.")
+        return redirect(_project_url(self.project))
+
+
+class DecideView(ProjectScopedMixin, View):
+    """Go / kill / extend, or a superseding decision. The service decides who may."""
+
+    def post(self, request, project_pk):
+        prefix = "s" if request.POST.get("s-outcome") else "d"
+        form = DecisionForm(request.POST, prefix=prefix)
+        if form.is_valid():
+            data = form.cleaned_data
+            supersedes = None
+            if data["supersedes"]:
+                supersedes = get_object_or_404(
+                    Decision, pk=data["supersedes"], project=self.project
+                )
+            try:
+                decision = services.decision_record(
+                    project=self.project,
+                    outcome=data["outcome"],
+                    by=request.user,
+                    rationale=data["rationale"],
+                    reason_category=data["reason_category"],
+                    new_kill_deadline=data["new_kill_deadline"],
+                    new_decision_date=data["new_decision_date"],
+                    pivot=data["pivot"],
+                    successor_name=data["successor_name"],
+                    supersedes=supersedes,
+                    supersede_reason=data["supersede_reason"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        if form.errors:
+            key = "supersede" if prefix == "s" else "decision"
+            return _gate_response(request, self.project, forms={key: form}, status=422)
+        messages.success(
+            request,
+            f"{decision.get_outcome_display()} recorded for {self.project.name}"
+            + (
+                f"; it is now {decision.get_to_stage_display()}."
+                if decision.to_stage != decision.from_stage
+                else "."
+            ),
+        )
+        target = form.cleaned_data.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = ""
+        target = target or _project_url(self.project)
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+class OwnershipView(ProjectScopedMixin, TemplateView):
+    """The production owner's side of the handoff: run cost, on-call and budget line."""
+
+    template_name = "decisions/ownership.html"
+
+    def get_context_data(self, **kwargs):
+        facts = selectors.project_facts(self.project, with_readings=False)
+        return super().get_context_data(
+            facts=facts,
+            acceptance=facts.acceptance,
+            is_owner=self.project.production_owner_id == self.request.user.pk,
+            **kwargs,
+        )
+
+    def get(self, request, project_pk):
+        return self.render_to_response(self.get_context_data(form=OwnershipForm()))
+
+    def post(self, request, project_pk):
+        form = OwnershipForm(request.POST)
+        if form.is_valid():
+            try:
+                services.ownership_accept(
+                    project=self.project, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        if form.errors:
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 422
+            return response
+        messages.success(request, f"You accepted ownership of {self.project.name}. Thank you.")
+        return redirect(_project_url(self.project))
+
+
+class DecisionsDueView(LoginRequiredMixin, TemplateView):
+    """The agenda of a decision meeting: every gate the person must decide, soonest first."""
+
+    template_name = "decisions/due.html"
+
+    def get_context_data(self, **kwargs):
+        due = selectors.decisions_due(self.request.user)
+        return super().get_context_data(
+            due=due,
+            kill_reasons=KillReason.choices,
+            **kwargs,
+        )
+
+
+class TimelineView(ProjectScopedMixin, TemplateView):
+    template_name = "decisions/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        paginator = Paginator(timeline_page(self.project), settings.GATEHOUSE_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return super().get_context_data(page_obj=page, events=hydrate(page.object_list), **kwargs)

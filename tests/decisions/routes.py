@@ -1,0 +1,154 @@
+"""Contract cases for every page and endpoint of the decisions app (tests/contract.py)."""
+
+from decisions.services import gate_open, measurement_record
+from tests.contract import ROLES, Route
+from tests.factories import ProjectFactory
+
+EDITORS = ("pm", "executive")
+READERS_ONLY = ("viewer", "partner")
+
+
+def _poc_criterion(w) -> int:
+    """A manual criterion: the graduation gate of a PoC in the world's organisation."""
+    if "criterion" not in w.extra:
+        project = ProjectFactory(
+            organisation=w.org, pm=w.pm, decision_maker=w.executive, stage="poc"
+        )
+        gate = gate_open(project=project)
+        w.extra["poc"] = project
+        w.extra["criterion"] = gate.criteria.get(key="production-quality")
+    return w.extra["criterion"]
+
+
+def _project(w):
+    return {"project_pk": w.project.pk}
+
+
+def _mark(w):
+    c = _poc_criterion(w)
+    return {"project_pk": c.gate.project_id, "criterion_pk": c.pk}
+
+
+def _gate(w):
+    return {"pk": gate_open(project=w.project).pk}
+
+
+def _criterion(w):
+    return {"pk": _poc_criterion(w).pk}
+
+
+def _measurement(w):
+    m = measurement_record(project=w.project, kind="metric", value="0.5", by=w.pm)
+    return {"pk": m.pk}
+
+
+def _decision(w):
+    from decisions.services import decision_record
+
+    d = decision_record(
+        project=w.project,
+        outcome="kill",
+        by=w.executive,
+        reason_category="other",
+        rationale="Contract probe",
+    )
+    return {"pk": d.pk}
+
+
+KILL = {
+    "d-outcome": "kill",
+    "d-reason_category": "business_case_not_made",
+    "d-rationale": "The business case did not hold.",
+}
+
+ROUTES = [
+    # Pages
+    Route("decisions:due", scoped=False),
+    Route("decisions:gate", kwargs=_project),
+    Route("decisions:timeline", kwargs=_project),
+    Route("decisions:ownership", kwargs=_project),
+    # Only the named production owner may accept (world.project names none): everyone is refused.
+    Route(
+        "decisions:ownership",
+        kwargs=_project,
+        method="post",
+        data=lambda w: {
+            "accepts_run_cost": "on",
+            "accepts_on_call": "on",
+            "accepts_budget_line": "on",
+            "budget_line": "OPS-1",
+        },
+        allowed=(),
+        forbidden=ROLES,
+    ),
+    Route(
+        "decisions:criterion-mark",
+        kwargs=_mark,
+        method="post",
+        data=lambda w: {
+            f"c{_poc_criterion(w).pk}-state": "met",
+            f"c{_poc_criterion(w).pk}-evidence_text": "Measured on production data.",
+        },
+        allowed=EDITORS,
+        forbidden=READERS_ONLY,
+    ),
+    Route(
+        "decisions:measurement-create",
+        kwargs=_project,
+        method="post",
+        data=lambda w: {"m-kind": "metric", "m-value": "0.71"},
+        allowed=EDITORS,
+        forbidden=READERS_ONLY,
+    ),
+    # world.project's decision-maker is world.executive.
+    Route(
+        "decisions:decide",
+        kwargs=_project,
+        method="post",
+        data=lambda w: KILL,
+        allowed=("executive",),
+        forbidden=("pm", "viewer", "partner"),
+    ),
+    # API
+    Route("api:gate-list", api=True, scoped=False),
+    Route("api:gate-detail", kwargs=_gate, api=True),
+    Route("api:criterion-list", api=True, scoped=False),
+    Route("api:criterion-detail", kwargs=_criterion, api=True),
+    Route(
+        "api:criterion-mark",
+        kwargs=_criterion,
+        method="post",
+        data=lambda w: {"state": "met", "evidence_text": "Measured on production data."},
+        api=True,
+        allowed=EDITORS,
+        forbidden=READERS_ONLY,
+    ),
+    Route("api:measurement-list", api=True, scoped=False),
+    Route("api:measurement-detail", kwargs=_measurement, api=True),
+    Route(
+        "api:measurement-list",
+        method="post",
+        data=lambda w: {"project": w.project.pk, "kind": "metric", "value": "0.8"},
+        api=True,
+        allowed=EDITORS,
+        forbidden=READERS_ONLY,
+        label="POST api:measurement-list (create)",
+    ),
+    Route("api:decision-list", api=True, scoped=False),
+    Route("api:decision-detail", kwargs=_decision, api=True),
+    Route(
+        "api:decision-list",
+        method="post",
+        data=lambda w: {
+            "project": w.project.pk,
+            "outcome": "kill",
+            "reason_category": "other",
+            "rationale": "Stopped through the API.",
+        },
+        api=True,
+        allowed=("executive",),
+        forbidden=("pm", "viewer", "partner"),
+        label="POST api:decision-list (create)",
+    ),
+    Route("api:project-timeline-list", kwargs=_project, api=True),
+]
