@@ -38,7 +38,7 @@ from .models import (
     Signature,
     Status,
 )
-from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS
+from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS, SECTIONS
 
 ROW_MODELS = {"data_sources": DataSource, "integrations": Integration}
 
@@ -164,65 +164,89 @@ def charter_save_section(
     if section not in BY_KEY:
         raise ValidationError({"section": [f"Unknown section {section!r}."]})
     spec = BY_KEY[section]
-    version = _lock_version(version)
-    project = version.charter.project
-    _require_editor(by, project)
-    _require_draft(version)
-
     allowed = set(spec.fields) | ({spec.rows} if spec.rows else set())
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(
             {f: ["This field belongs to another section."] for f in sorted(unknown)}
         )
-    before = audit.snapshot(version, list(spec.fields)) if spec.fields else {}
-    for field in spec.fields:
+    return charter_save_sections(version=version, data=data, by=by)
+
+
+@transaction.atomic
+def charter_save_sections(
+    *, version: CharterVersion, data: dict[str, Any], by: User
+) -> CharterVersion:
+    """Save any fields of a draft at once (the API's PATCH); each touched section is checked
+    as if it were saved on its own, and nothing is stored if any of them is refused."""
+    by_section = {
+        s.key: s
+        for s in SECTIONS
+        if any(f in data for f in s.fields) or (s.rows and s.rows in data)
+    }
+    known = {f for s in SECTIONS for f in s.fields} | {s.rows for s in SECTIONS if s.rows}
+    unknown = set(data) - known
+    if unknown:
+        raise ValidationError({f: ["There is no such charter field."] for f in sorted(unknown)})
+    version = _lock_version(version)
+    project = version.charter.project
+    _require_editor(by, project)
+    _require_draft(version)
+
+    fields = [f for s in by_section.values() for f in s.fields]
+    before = audit.snapshot(version, fields) if fields else {}
+    for field in fields:
         if field in data:
             value = data[field]
             if isinstance(value, str):
                 value = value.strip()
-            if field == "currency" and isinstance(value, str):
-                value = value.upper()
-            if value is None and field in ("currency",):
-                value = "EUR"
+            if field == "currency":
+                value = (value or "EUR").upper()
             setattr(version, field, value)
 
-    errors = rules.check(version, selectors.member_ids(project.organisation_id), saving=section)
-    if spec.fields:
+    members = selectors.member_ids(project.organisation_id)
+    errors: dict[str, list[str]] = {}
+    for key in by_section:
+        for field, messages in rules.check(version, members, saving=key).items():
+            errors.setdefault(field, [])
+            errors[field].extend(m for m in messages if m not in errors[field])
+    if fields:
         try:
-            version.clean_fields(exclude=[f for f in _all_concrete() if f not in spec.fields])
+            version.clean_fields(exclude=[f for f in _all_concrete() if f not in fields])
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 if field not in errors:
                     errors[field] = messages
-    new_rows = None
-    if spec.rows and spec.rows in data:
-        new_rows, row_errors = _validate_rows(spec.rows, list(data[spec.rows] or []))
-        errors.update(row_errors)
+    new_rows: dict[str, list] = {}
+    for spec in by_section.values():
+        if spec.rows and spec.rows in data:
+            rows, row_errors = _validate_rows(spec.rows, list(data[spec.rows] or []))
+            new_rows[spec.rows] = rows
+            errors.update(row_errors)
     if errors:
         raise ValidationError(errors)
 
     _touch(version)
     version.save()
-    changes = audit.diff(before, audit.snapshot(version, list(spec.fields))) if spec.fields else {}
-    if new_rows is not None:
-        related = getattr(version, spec.rows)
-        old = [str(r) for r in related.all()]
-        for row in related.all():
+    changes = audit.diff(before, audit.snapshot(version, fields)) if fields else {}
+    for related, rows in new_rows.items():
+        manager = getattr(version, related)
+        old = [str(r) for r in manager.all()]
+        for row in manager.all():
             row.delete()
-        for row in new_rows:
+        for row in rows:
             row.version = version
             row.save()
-        changes[spec.rows] = [old, [str(r) for r in new_rows]]
+        changes[related] = [old, [str(r) for r in rows]]
     audit.record(
         actor=by,
         action="charter.section_saved",
         instance=version,
         project=project,
         changes=changes,
-        note=spec.title,
+        note=", ".join(s.title for s in by_section.values()),
     )
-    return version
+    return selectors.versions_full().get(pk=version.pk)
 
 
 def _all_concrete() -> list[str]:

@@ -23,6 +23,10 @@ router.register("me", MeViewSet, basename="me")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("projects", ProjectViewSet, basename="project")
+from charters.api.views import CharterVersionViewSet, CharterViewSet  # noqa: E402
+
+router.register("charters", CharterViewSet, basename="charter")
+router.register("charter-versions", CharterVersionViewSet, basename="charter-version")
 
 from decisions.api import views as decisions_api  # noqa: E402
 

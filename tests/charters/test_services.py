@@ -69,7 +69,9 @@ def test_invalid_values_are_refused_and_nothing_is_stored(project, pm):
         ("lower", "400", "900", False),
     ],
 )
-def test_target_beats_baseline_in_the_metrics_direction(project, pm, direction, baseline, target, ok):
+def test_target_beats_baseline_in_the_metrics_direction(
+    project, pm, direction, baseline, target, ok
+):
     version = helpers.draft(project)
     data = {
         "metric_direction": direction,
@@ -263,9 +265,7 @@ def test_rows_are_added_and_removed(project, pm):
     )
     assert [s.name for s in version.data_sources.all()] == ["SAP invoices"]
     with pytest.raises(ValidationError):
-        services.charter_add_row(
-            version=version, kind="integrations", data={"system": ""}, by=pm
-        )
+        services.charter_add_row(version=version, kind="integrations", data={"system": ""}, by=pm)
     services.charter_remove_row(row=row, by=pm)
     assert not version.data_sources.exists()
 

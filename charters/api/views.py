@@ -1,0 +1,201 @@
+"""Charter endpoints of /api/v1/. Querysets come through the scoping rule (the base viewsets);
+every write goes through ``charters.services`` with the same rules and messages as the pages."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portfolio.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portfolio.models import Project
+
+from .. import selectors, services
+from ..models import Charter, CharterVersion, Signature, Status
+from .serializers import (
+    CharterCreateSerializer,
+    CharterSerializer,
+    CharterVersionSerializer,
+    CharterVersionUpdateSerializer,
+    MissingItemsErrorSerializer,
+    RequestChangesSerializer,
+    SignatureSerializer,
+    StatusErrorSerializer,
+)
+
+
+class CharterFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="project_id")
+
+    class Meta:
+        model = Charter
+        fields = ["project"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Charters of the projects you can see"),
+    retrieve=extend_schema(summary="One charter: goalposts moved and its versions"),
+    create=extend_schema(
+        summary="Start a project's charter with a draft version 1 (the project's PM)",
+        request=CharterCreateSerializer,
+        responses={201: CharterSerializer},
+    ),
+)
+class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    serializer_class = CharterSerializer
+    queryset = Charter.objects.select_related("project").prefetch_related(
+        Prefetch("versions", queryset=CharterVersion.objects.order_by("number"))
+    )
+    scope_path = "project__organisation"
+    filterset_class = CharterFilter
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        body = CharterCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = get_object_or_404(
+            Project.objects.visible_to(request.user), pk=body.validated_data["project"]
+        )
+        charter = services.charter_start(project=project, by=request.user)
+        charter = self.get_queryset().get(pk=charter.pk)
+        data = CharterSerializer(charter, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    @extend_schema(
+        summary="Amend the approved charter: a new draft version copied from it",
+        request=None,
+        responses={
+            201: CharterVersionSerializer,
+            400: OpenApiResponse(StatusErrorSerializer, "Nothing approved, or already amending."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, pk=None) -> Response:
+        charter = self.get_object()
+        version = services.charter_amend(charter=charter, by=request.user)
+        version = selectors.versions_full().get(pk=version.pk)
+        data = CharterVersionSerializer(version, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class CharterVersionFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="charter__project_id")
+    status = filters.ChoiceFilter(choices=Status.choices)
+
+    class Meta:
+        model = CharterVersion
+        fields = ["project", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Charter versions of the projects you can see"),
+    retrieve=extend_schema(summary="One version with every section"),
+    partial_update=extend_schema(
+        summary="Save fields of a draft (the project's PM); same rules as the editor",
+        request=CharterVersionUpdateSerializer,
+        responses={200: CharterVersionSerializer},
+    ),
+)
+class CharterVersionViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CharterVersionSerializer
+    queryset = selectors.versions_full()
+    scope_path = "charter__project__organisation"
+    filterset_class = CharterVersionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _body(self, version) -> dict:
+        version = self.get_queryset().get(pk=version.pk)
+        return CharterVersionSerializer(version, context=self.get_serializer_context()).data
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        version = self.get_object()
+        body = CharterVersionUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            version = services.charter_save_sections(
+                version=version, data=body.to_service_data(), by=request.user
+            )
+        return Response(self._body(version))
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Submit a complete draft for signatures (the project's PM)",
+        request=None,
+        responses={
+            200: CharterVersionSerializer,
+            400: OpenApiResponse(
+                MissingItemsErrorSerializer, "Incomplete: the list of what is missing."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk=None) -> Response:
+        version = services.charter_submit(version=self.get_object(), by=request.user)
+        return Response(self._body(version))
+
+    @extend_schema(
+        summary="Sign a version in review (its named signers); the last signature approves it",
+        request=None,
+        responses={
+            200: CharterVersionSerializer,
+            400: OpenApiResponse(StatusErrorSerializer, "Not in review, or already signed."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk=None) -> Response:
+        version = self.get_object()
+        services.charter_sign(version=version, by=request.user)
+        return Response(self._body(version))
+
+    @extend_schema(
+        summary="Withdraw your signature from a version in review",
+        request=None,
+        responses={
+            200: CharterVersionSerializer,
+            400: OpenApiResponse(StatusErrorSerializer, "The version is not in review."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="withdraw-signature")
+    def withdraw_signature(self, request: Request, pk=None) -> Response:
+        version = self.get_object()
+        services.charter_withdraw_signature(version=version, by=request.user)
+        return Response(self._body(version))
+
+    @extend_schema(
+        summary="Send a version in review back to draft with a comment (signers or the PM)",
+        request=RequestChangesSerializer,
+        responses={200: CharterVersionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request: Request, pk=None) -> Response:
+        version = self.get_object()
+        body = RequestChangesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.charter_request_changes(
+            version=version, by=request.user, comment=body.validated_data.get("comment", "")
+        )
+        return Response(self._body(version))
+
+    @extend_schema(
+        summary="Signatures on this version, withdrawn ones included",
+        responses={200: SignatureSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def signatures(self, request: Request, pk=None) -> Response:
+        version = self.get_object()
+        rows = Signature.objects.filter(version=version).select_related("signer")
+        return Response(SignatureSerializer(rows, many=True).data)
