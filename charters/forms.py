@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from portfolio.models import User
 
 from .models import CharterVersion, DataSource, Integration
+from .rules import NON_NEGATIVE
 from .sections import BY_KEY, PEOPLE_FIELDS, Section
+
+RULE_CHECKED = (*NON_NEGATIVE, "latency_p95_ms")
 
 TEXTAREA_ROWS = 3
 
@@ -37,6 +41,12 @@ class SectionForm(forms.Form):
                 self.fields[name].empty_label = "— choose a person —"
         for name, field in self.fields.items():
             field.required = False
+            if name in RULE_CHECKED:
+                # The service's rule says it in the same words as the API.
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MinValueValidator)
+                ]
+                field.widget.attrs.pop("min", None)
             field.widget.attrs.setdefault("id", f"id_{name}")
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["step"] = "any"

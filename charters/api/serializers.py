@@ -9,7 +9,10 @@ from portfolio.models import User
 
 from .. import selectors
 from ..models import Charter, CharterVersion, DataSource, Integration, Signature
+from ..rules import NON_NEGATIVE
 from ..sections import ALL_FIELDS, PEOPLE_FIELDS
+
+RULE_CHECKED = (*NON_NEGATIVE, "latency_p95_ms")
 
 
 class DataSourceSerializer(serializers.ModelSerializer):
@@ -123,6 +126,8 @@ class CharterVersionUpdateSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             **{f: {"required": False} for f in ALL_FIELDS},
             **{f: {"queryset": User.objects.all()} for f in PEOPLE_FIELDS},
+            # The service says "Must be zero or more." — the same words as the pages.
+            **{f: {"required": False, "min_value": None} for f in RULE_CHECKED},
         }
 
     def to_service_data(self) -> dict:
