@@ -6,7 +6,14 @@ class DecisionsConfig(AppConfig):
     verbose_name = "Decisions"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from portfolio.panels import home_panels, project_panels
+
+        from .defaults import seed_if_empty
+
+        # The default gates come back after a flush (e.g. between transactional tests).
+        post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="decisions-default-gates")
 
         from . import panels
 
