@@ -105,13 +105,16 @@ def _loaders():
 
 
 def hydrate(rows) -> list[Event]:
-    """The page's (kind, id, at) rows as Events with their objects: one query per kind present."""
+    """The page's (kind, id, at) rows as Events with their objects: one query per kind."""
     rows = list(rows)
     wanted: dict[str, list[int]] = {}
     for kind, ref, _at in rows:
         wanted.setdefault(kind, []).append(ref)
-    loaders = _loaders()
-    objects = {kind: loaders[kind].in_bulk(ids) for kind, ids in wanted.items()}
+    # One query per kind whether or not the page holds that kind, so every page costs the same.
+    objects = {
+        kind: {o.pk: o for o in qs.filter(pk__in=wanted.get(kind) or [0])}
+        for kind, qs in _loaders().items()
+    }
     return [
         Event(kind=kind, at=at, obj=objects[kind][ref])
         for kind, ref, at in rows
