@@ -62,22 +62,22 @@ def _raise(field: str, message: str):
 
 
 @transaction.atomic
-def gate_open(*, project: Project, by: User | None = None) -> Gate | None:
+def gate_open(*, project: Project, by: User | None = None, stage: str | None = None) -> Gate | None:
     """The gate of the project's current stage, opened from its template if it is not yet.
 
     Criteria are copied from the template so later template edits leave this gate alone.
-    Returns None for a stage with no gate (production, killed)."""
-    existing = Gate.objects.filter(project=project, from_stage=project.stage).first()
+    Returns None for a stage with no gate (production, killed). ``stage`` opens the gate of
+    another stage (the demo replays history with it)."""
+    stage = stage or project.stage
+    existing = Gate.objects.filter(project=project, from_stage=stage).first()
     if existing is not None:
         return existing
-    template = (
-        GateTemplate.objects.filter(from_stage=project.stage).prefetch_related("criteria").first()
-    )
+    template = GateTemplate.objects.filter(from_stage=stage).prefetch_related("criteria").first()
     if template is None:
         return None
     # Lock the project so two requests cannot open the same gate twice.
     Project.objects.select_for_update().filter(pk=project.pk).first()
-    existing = Gate.objects.filter(project=project, from_stage=project.stage).first()
+    existing = Gate.objects.filter(project=project, from_stage=stage).first()
     if existing is not None:
         return existing
     gate = Gate.objects.create(

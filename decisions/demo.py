@@ -1,0 +1,270 @@
+"""Demo data for gates and decisions, on top of ``portfolio.demo`` and ``charters.demo``.
+
+``extend(result)`` is idempotent: it only adds what a project does not have yet.
+
+- Every stage change of the demo history gets the decision that made it (go, or kill with the
+  planned reason), by the person who changed the stage, at that time.
+- Every active project has its current gate open; PoCs and pilots with an approved charter get
+  readings of their success metric (some on track, some at risk, some triggered, some met),
+  pilots get latency and cost readings, and graduation criteria are partly met.
+- The featured executive (exec@gatehouse.demo) decides a PoC whose six graduation criteria are
+  all met — a go can be recorded live — and another with an unmet criterion.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+FEATURED_EXECUTIVE = "exec@gatehouse.demo"
+
+
+def _aware(day, hour=10) -> datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def _history(project, plan) -> int:
+    """The decisions behind the project's stage changes (replayed by portfolio.demo)."""
+    from decisions.models import Decision
+    from decisions.services import gate_open
+    from portfolio.models import StageChange
+
+    made = 0
+    changes = StageChange.objects.filter(project=project).order_by("changed_at", "id")
+    for change in changes:
+        gate = gate_open(project=project, stage=change.from_stage, by=change.changed_by)
+        if gate is None or change.changed_by is None:
+            continue
+        kill = change.to_stage == "killed"
+        Decision.objects.create(
+            project=project,
+            gate=gate,
+            outcome="kill" if kill else "go",
+            decided_by=change.changed_by,
+            decided_at=change.changed_at,
+            rationale=change.reason or ("Stopped." if kill else "Criteria met."),
+            reason_category=(plan.kill_reason or "other") if kill else "",
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            snapshot={"note": "Recorded by the demo from the project's stage history."},
+        )
+        made += 1
+    return made
+
+
+def _readings(project, version, rng, today, scenario: str) -> int:
+    """Metric readings from the timebox start to today that tell ``scenario``."""
+    from decisions.models import Measurement, MeasurementSource
+
+    base = version.metric_baseline
+    threshold = version.threshold
+    if base is None or threshold is None or version.timebox_start is None:
+        return 0
+    start = version.timebox_start
+    end = min(today, version.kill_deadline or today)
+    span = max((end - start).days, 4)
+    n = rng.randint(4, 8)
+    reach = {"met": Decimal("1.08"), "short": Decimal("0.7")}[scenario]
+    rows = []
+    for i in range(n):
+        frac = Decimal(i + 1) / n
+        noise = Decimal(str(rng.uniform(-0.04, 0.04)))
+        value = base + (threshold - base) * (reach * frac + noise)
+        day = start + timedelta(days=round(span * (i + 1) / (n + 1)))
+        api = i % 2 == 1
+        rows.append(
+            Measurement(
+                project=project,
+                kind="metric",
+                value=value.quantize(Decimal("0.01")),
+                measured_at=_aware(min(day, today), hour=9 + i % 8),
+                source=MeasurementSource.API if api else MeasurementSource.MANUAL,
+                token_name="eval-harness CI" if api else "",
+                note="nightly evaluation run" if api else "weekly review",
+                recorded_by=project.pm,
+            )
+        )
+    for m in rows:  # one by one: measurements are audited and refuse bulk_create
+        m.save()
+    return len(rows)
+
+
+def _pilot_readings(project, version, rng, today) -> None:
+    from decisions.models import Measurement, MeasurementSource
+
+    for kind, target in (
+        ("latency_ms", version.latency_p95_ms),
+        ("cost_per_call", version.cost_per_call),
+    ):
+        if target is None:
+            continue
+        factor = Decimal(str(rng.uniform(0.7, 1.15)))
+        Measurement(
+            project=project,
+            kind=kind,
+            value=(Decimal(target) * factor).quantize(Decimal("0.0001")),
+            measured_at=_aware(today - timedelta(days=rng.randint(1, 6))),
+            source=MeasurementSource.API,
+            token_name="production monitoring",  # noqa: S106 - a token's name, not a secret
+            note="p95 over the last 7 days of real traffic",
+            recorded_by=project.pm,
+        ).save()
+
+
+def _accept(project, when) -> None:
+    from decisions.models import OwnershipAcceptance
+
+    if project.production_owner_id is None:
+        return
+    OwnershipAcceptance(
+        project=project,
+        owner=project.production_owner,
+        accepts_run_cost=True,
+        accepts_on_call=True,
+        accepts_budget_line=True,
+        budget_line=f"OPS-{project.pk:04d} {project.organisation.name} platform",
+        team="Platform operations",
+        accepted_at=when,
+    ).save()
+
+
+def _mark_quality(project, when) -> None:
+    from decisions.models import CriterionMark, GateCriterion
+
+    criterion = GateCriterion.objects.filter(
+        gate__project=project, gate__from_stage="poc", key="production-quality"
+    ).first()
+    if criterion is None or project.pm is None:
+        return
+    CriterionMark(
+        criterion=criterion,
+        state="met",
+        evidence_text="Measured on 2,000 records drawn from production last month; failure "
+        "modes (ambiguous references, scanned PDFs) written up in the project wiki.",
+        evidence_url="https://wiki.example.com/gatehouse-demo/quality-report",
+        marked_by=project.pm,
+        marked_at=when,
+    ).save()
+
+
+def extend(result) -> dict[str, int]:
+    from django.db import transaction
+
+    from decisions.models import Decision, Measurement
+    from decisions.selectors import load_facts
+    from decisions.services import gate_open
+    from portfolio.models import Project
+
+    counts = {"decisions": 0, "readings": 0, "gates": 0}
+    today = result.today
+    with transaction.atomic():
+        entries = [(dp.project, dp.plan) for dp in result.projects]
+        decided = set(
+            Decision.objects.filter(project__in=[p for p, _ in entries]).values_list(
+                "project_id", flat=True
+            )
+        )
+        measured = set(
+            Measurement.objects.filter(project__in=[p for p, _ in entries]).values_list(
+                "project_id", flat=True
+            )
+        )
+        for project, plan in entries:
+            project.refresh_from_db()
+            updated_at = project.updated_at
+            if project.pk not in decided:
+                counts["decisions"] += _history(project, plan)
+            if project.stage in ("proposed", "poc", "pilot") and gate_open(project=project):
+                counts["gates"] += 1
+            # The demo's activity dates tell a story (stalled projects): keep them.
+            Project.objects.filter(pk=project.pk).unaudited_update(updated_at=updated_at)
+
+        active = (
+            Project.objects.filter(pk__in=[p.pk for p, _ in entries], stage__in=["poc", "pilot"])
+            .with_people()
+            .order_by("pk")
+        )
+        facts = load_facts(active, today=today, open_missing_gates=False)
+        for f in facts.values():
+            project, version = f.project, f.approved
+            if project.pk in measured or version is None or project.pm is None:
+                continue
+            rng = result.rng(f"decisions:{project.organisation.slug}:{project.slug}")
+            scenario = "met" if rng.random() < 0.35 else "short"
+            counts["readings"] += _readings(project, version, rng, today, scenario)
+            if project.stage == "pilot":
+                _pilot_readings(project, version, rng, today)
+            if project.stage == "poc":
+                if rng.random() < 0.5:
+                    _accept(project, _aware(today - timedelta(days=rng.randint(2, 20))))
+                if rng.random() < 0.4:
+                    _mark_quality(project, _aware(today - timedelta(days=rng.randint(1, 10))))
+            Project.objects.filter(pk=project.pk).unaudited_update(updated_at=project.updated_at)
+        counts["featured"] = _featured(result, today)
+    result.log(
+        f"Demo decisions: {counts['decisions']} from the stage history, "
+        f"{counts['readings']} metric readings, featured gates ready: {counts['featured']}."
+    )
+    return counts
+
+
+def _featured(result, today) -> int:
+    """Two PoCs of the featured executive: one ready for go, one with an unmet criterion."""
+    from decisions.models import Measurement, MeasurementSource
+    from decisions.selectors import load_facts
+    from portfolio.models import Project
+
+    executive = result.people.get(FEATURED_EXECUTIVE)
+    if executive is None:
+        return 0
+    candidates = (
+        Project.objects.filter(
+            pk__in=[dp.project.pk for dp in result.projects],
+            stage="poc",
+            decision_maker=executive,
+        )
+        .with_people()
+        .order_by("pk")
+    )
+    facts = [f for f in load_facts(candidates, today=today).values() if f.approved is not None]
+    ready = 0
+    for index, f in enumerate(facts[:2]):
+        project = f.project
+        if f.acceptance is None:
+            _accept(project, _aware(today - timedelta(days=3)))
+        if not f.has_api_metric or (index == 0 and f.kill_condition.status != "met"):
+            Measurement(
+                project=project,
+                kind="metric",
+                value=(f.approved.metric_target or f.approved.threshold or Decimal(1)),
+                measured_at=_aware(today - timedelta(days=1)),
+                source=MeasurementSource.API,
+                token_name="eval-harness CI",  # noqa: S106 - a token's name
+                note="harness run on the standard dataset",
+                recorded_by=project.pm,
+            ).save()
+        quality = (
+            next((c for c in f.gate.criteria if c.criterion.key == "production-quality"), None)
+            if f.gate
+            else None
+        )
+        if index == 0 and quality is not None and not quality.met:
+            _mark_quality(project, _aware(today - timedelta(days=1)))
+        if index == 1 and quality is not None and quality.state != "not_met":
+            from decisions.models import CriterionMark
+
+            CriterionMark(
+                criterion=quality.criterion,
+                state="not_met",
+                evidence_text="Only measured on the curated PoC set so far; the production "
+                "sample is due next week.",
+                marked_by=project.pm,
+                marked_at=_aware(today - timedelta(days=1)),
+            ).save()
+    states = load_facts(candidates, today=today)
+    for f in states.values():
+        if f.gate and f.gate.all_met:
+            ready += 1
+    return ready
