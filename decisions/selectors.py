@@ -76,7 +76,8 @@ class KillCondition:
         if self.status == "undefined":
             return "The kill condition is set by the approved charter's threshold and deadline."
         cmp = "≥" if self.direction == "higher" else "≤"
-        return f"{self.metric_name or 'The metric'} {cmp} {self.threshold:g} {self.unit} by " + (
+        threshold = f"{self.threshold.normalize():f}"
+        return f"{self.metric_name or 'The metric'} {cmp} {threshold} {self.unit} by " + (
             f"{self.deadline:%d %b %Y}" + (" (extended)" if self.extended else "")
         )
 
