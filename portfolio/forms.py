@@ -73,7 +73,9 @@ class ProjectForm(forms.Form):
     business_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
     production_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
     engineering_owner = OwnerChoiceField(queryset=User.objects.none(), required=False)
-    decision_maker = OwnerChoiceField(queryset=User.objects.none(), required=False)
+    decision_maker = OwnerChoiceField(
+        queryset=User.objects.none(), required=False, label="Decision-maker"
+    )
     pm = OwnerChoiceField(queryset=User.objects.none(), required=False, label="PM")
     timebox_start = forms.DateField(required=False, widget=DateInput())
     timebox_end = forms.DateField(

@@ -61,7 +61,9 @@ def _validate_project(project: Project) -> None:
     """Model rules plus the tenancy rule: every named owner is a member of the organisation."""
     errors: dict[str, list[str]] = {}
     try:
-        project.full_clean(exclude=["slug"])
+        # Database constraints are checked with messages about their field: the timebox order
+        # below, the slug by _unique_slug; so no generic "constraint violated" text is shown.
+        project.full_clean(exclude=["slug"], validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     people = {f: getattr(project, f"{f}_id") for f in OWNER_FIELDS}

@@ -1,0 +1,121 @@
+"""A PM's journey through the real pages in Chromium: list, filter, open, register a PoC."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from portfolio.models import Project, Stage
+from tests.factories import ProjectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def shot(page, name: str) -> None:
+    """Screenshots for a person to look at, only when asked (SCREENSHOTS=1)."""
+    if os.environ.get("SCREENSHOTS"):
+        Path("/tmp/shots").mkdir(exist_ok=True)
+        page.screenshot(path=f"/tmp/shots/{name}.png", full_page=True)
+
+
+@pytest.fixture
+def portfolio(org, pm, executive, viewer):
+    ProjectFactory(
+        organisation=org,
+        name="Invoice triage",
+        stage=Stage.POC,
+        pm=pm,
+        decision_maker=executive,
+        business_owner=executive,
+        decision_date=timezone.localdate() + timedelta(weeks=5),
+    )
+    ProjectFactory(organisation=org, name="Contract reader", stage=Stage.PILOT, pm=pm)
+    ProjectFactory(organisation=org, name="Churn radar", pm=viewer)
+    ProjectFactory(organisation=org, name="Legacy chatbot", stage=Stage.KILLED)
+
+
+def test_pm_filters_the_list_in_place_and_opens_a_project(live_server, login, pm, portfolio):
+    page = login(pm)
+    shot(page, "home")
+    page.get_by_role("link", name="Projects", exact=True).click()
+    rows = page.locator("#project-results tbody tr")
+    expect(rows).to_have_count(4)
+    shot(page, "project-list")
+
+    # A marker on window survives only if the page is updated in place, not reloaded.
+    page.evaluate("window.__stillHere = true")
+    page.get_by_label("Stage").select_option("pilot")
+    expect(page).to_have_url(re.compile(r"stage=pilot"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Contract reader")
+    assert page.evaluate("window.__stillHere") is True
+
+    page.get_by_label("Search").fill("nothing like this")
+    expect(page.get_by_text("No project matches these filters")).to_be_visible()
+    page.get_by_role("link", name="Clear filters").click()
+    expect(rows).to_have_count(4)
+
+    page.get_by_role("link", name="Invoice triage").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invoice triage")
+    expect(page.get_by_text("no production owner").first).to_be_visible()
+    shot(page, "project-detail")
+    page.get_by_role("link", name=pm.full_name).click()
+    page.get_by_label("Name", exact=True).fill("CI evaluation harness")
+    page.get_by_label("Scope").select_option("write")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("it will not be shown again")).to_be_visible()
+    secret = page.locator("#new-token-secret").inner_text()
+    assert secret.startswith("gh_")
+    expect(page.locator("tbody tr")).to_contain_text(["CI evaluation harness"])
+    shot(page, "profile")
+    page.goto(f"{live_server.url}/accounts/profile/")
+    expect(page.locator("tbody tr")).to_contain_text(["CI evaluation harness"])
+    expect(page.get_by_text(secret)).to_have_count(0)
+
+
+def test_pm_registers_a_poc_fixing_a_mistake_without_losing_input(
+    live_server, login, pm, executive, org
+):
+    page = login(pm)
+    page.get_by_role("link", name="Register your first PoC").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register a PoC")
+
+    page.get_by_label("Name", exact=True).fill("Supplier email classifier")
+    page.get_by_label("Summary", exact=True).fill(
+        "Sort inbound supplier email into the right queue."
+    )
+    page.get_by_label("Decision-maker", exact=True).select_option(
+        label=f"{executive.full_name} ({executive.email})"
+    )
+    page.get_by_label("Timebox start", exact=True).fill("2030-03-02")
+    page.get_by_label("Timebox end", exact=True).fill(
+        "2030-02-01"
+    )  # the mistake: ends before it starts
+    page.get_by_label("Decision date", exact=True).fill("2030-04-20")
+    page.get_by_role("button", name="Register project").click()
+
+    end_field = page.locator(".field", has=page.get_by_label("Timebox end", exact=True))
+    expect(end_field.locator(".errorlist")).to_have_text("The timebox cannot end before it starts.")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Supplier email classifier")
+    expect(page.get_by_label("Summary", exact=True)).to_have_value(
+        "Sort inbound supplier email into the right queue."
+    )
+    expect(page.get_by_label("Decision-maker", exact=True)).to_have_value(str(executive.pk))
+    expect(page.get_by_label("Decision date", exact=True)).to_have_value("2030-04-20")
+    expect(page.locator(".form-errors")).not_to_contain_text("Constraint")
+    shot(page, "project-create-error")
+
+    page.get_by_label("Timebox end", exact=True).fill("2030-04-12")
+    page.get_by_role("button", name="Register project").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supplier email classifier")
+    expect(page.get_by_text("is registered")).to_be_visible()
+    project = Project.objects.get(name="Supplier email classifier")
+    assert page.url.endswith(project.get_absolute_url())
+    assert project.decision_maker == executive and project.pm == pm

@@ -1,0 +1,462 @@
+"""The portfolio pages as a person uses them: lists, filters, forms, switcher, tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from portfolio.context_processors import SESSION_ORG_KEY
+from portfolio.models import PersonalAccessToken, Project, Stage
+from portfolio.panels import home_panels, project_panels
+from portfolio.services import token_create
+from tests.factories import ProjectFactory, member
+
+LIST = "/projects/"
+
+
+def field_block(html: str, field_id: str) -> str:
+    """The HTML of the form field whose label points at ``field_id`` (up to the next field)."""
+    match = re.search(
+        rf'<div class="field[^"]*">\s*<label for="{field_id}">.*?(?=<div class="field|</form>)',
+        html,
+        re.S,
+    )
+    assert match, f"no field {field_id} in the page"
+    return match.group(0)
+
+
+def names_in(response) -> list[str]:
+    return sorted(p.name for p in response.context["projects"])
+
+
+# --- Project list ---------------------------------------------------------------------------
+@pytest.fixture
+def listed(org, other_org, pm, executive, outsider):
+    ProjectFactory(organisation=org, name="Invoice triage", pm=pm, stage=Stage.POC)
+    ProjectFactory(organisation=org, name="Churn radar", pm=pm, decision_maker=executive)
+    ProjectFactory(organisation=org, name="Contract reader", stage=Stage.PILOT)
+    ProjectFactory(organisation=other_org, name="Globex pricing bot", pm=outsider)
+
+
+def test_list_shows_only_visible_projects_with_their_details(client, pm, listed):
+    client.force_login(pm)
+    response = client.get(LIST)
+    assert names_in(response) == ["Churn radar", "Contract reader", "Invoice triage"]
+    html = response.content.decode()
+    assert "Globex pricing bot" not in html
+    assert 'class="badge badge-stage-pilot"' in html
+    assert "no production owner" in html
+    assert "3 projects" in html
+
+
+def test_stage_search_and_owner_filters_narrow_the_list(client, pm, executive, listed):
+    client.force_login(pm)
+    assert names_in(client.get(LIST, {"stage": "poc"})) == ["Invoice triage"]
+    assert names_in(client.get(LIST, {"q": "CONTRACT"})) == ["Contract reader"]
+    assert names_in(client.get(LIST, {"owner": executive.pk})) == ["Churn radar"]
+    assert names_in(client.get(LIST, {"owner": pm.pk, "stage": "proposed"})) == ["Churn radar"]
+
+
+def test_filtered_to_nothing_offers_to_clear_the_filters(client, pm, listed):
+    client.force_login(pm)
+    html = client.get(LIST, {"stage": "killed"}).content.decode()
+    assert "No project matches these filters" in html
+    assert "Clear filters" in html
+
+
+def test_empty_list_tells_a_pm_how_to_start_and_a_viewer_what_happens(client, pm, viewer):
+    client.force_login(pm)
+    html = client.get(LIST).content.decode()
+    assert "No projects yet — register your first PoC" in html
+    assert reverse("portfolio:project-create") in html
+    client.force_login(viewer)
+    html = client.get(LIST).content.decode()
+    assert "register your first PoC" not in html
+    assert "as soon as a PM of your organisation registers one" in html
+
+
+def test_htmx_request_gets_only_the_results(client, pm, listed):
+    client.force_login(pm)
+    response = client.get(LIST, {"stage": "pilot"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<html" not in html and "<form" not in html
+    assert "Contract reader" in html and "Invoice triage" not in html
+    assert "HX-Request" in response["Vary"]
+    full = client.get(LIST, {"stage": "pilot"}).content.decode()
+    assert "<html" in full and 'id="project-results"' in full
+
+
+def test_pagination_keeps_the_filters(client, org, pm, settings):
+    settings.GATEHOUSE_PAGE_SIZE = 3
+    for n in range(7):
+        ProjectFactory(organisation=org, name=f"Pilot {n}", stage=Stage.PILOT)
+    ProjectFactory(organisation=org, name="Proposed one")
+    client.force_login(pm)
+    response = client.get(LIST, {"stage": "pilot"})
+    html = response.content.decode()
+    assert response.context["page_obj"].paginator.count == 7
+    assert 'href="?stage=pilot&amp;page=2"' in html
+    page3 = client.get(LIST, {"stage": "pilot", "page": 3})
+    assert names_in(page3) == ["Pilot 0"]
+
+
+# --- Organisation switcher ------------------------------------------------------------------
+def test_switcher_narrows_the_list_and_refuses_a_foreign_organisation(
+    client, org, other_org, pm, listed
+):
+    third = member(other_org, "viewer", email="both@acme.test")
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=third, organisation=org, role="viewer")
+    client.force_login(third)
+    page = client.get(LIST).content.decode()
+    assert 'id="org-switcher"' in page and "All organisations</option>" in page
+    assert len(client.get(LIST).context["projects"]) == 4
+
+    response = client.post(
+        reverse("portfolio:switch-organisation"), {"organisation": other_org.pk, "next": LIST}
+    )
+    assert response.status_code == 302 and response["Location"] == LIST
+    assert names_in(client.get(LIST)) == ["Globex pricing bot"]
+
+    # a person with one organisation sees no switcher, and cannot switch into another
+    client.force_login(pm)
+    assert 'id="org-switcher"' not in client.get(LIST).content.decode()
+    response = client.post(reverse("portfolio:switch-organisation"), {"organisation": other_org.pk})
+    assert response.status_code == 404
+    assert SESSION_ORG_KEY not in client.session
+    assert len(client.get(LIST).context["projects"]) == 3
+
+
+def test_partner_sees_the_firm_and_can_switch_back_to_all(client, partner, org, listed):
+    client.force_login(partner)
+    assert "All organisations (firm)" in client.get("/").content.decode()
+    client.post(reverse("portfolio:switch-organisation"), {"organisation": org.pk})
+    assert len(client.get(LIST).context["projects"]) == 3
+    client.post(reverse("portfolio:switch-organisation"), {"organisation": ""})
+    assert len(client.get(LIST).context["projects"]) == 4
+
+
+def test_switch_does_not_redirect_off_site(client, pm, org):
+    client.force_login(pm)
+    response = client.post(
+        reverse("portfolio:switch-organisation"),
+        {"organisation": org.pk, "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("portfolio:home")
+
+
+# --- Query counts ---------------------------------------------------------------------------
+def _many_projects(org, people, n):
+    for i in range(n):
+        ProjectFactory(
+            organisation=org,
+            name=f"Project {i:03}",
+            pm=people[0],
+            decision_maker=people[1],
+            business_owner=people[1],
+            production_owner=people[2],
+            decision_date=date(2030, 1, 1),
+        )
+
+
+@pytest.mark.parametrize("rows", [5, 500])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "partial"])
+def test_project_list_query_count_does_not_grow(
+    client, org, pm, executive, viewer, django_assert_num_queries, rows, htmx
+):
+    _many_projects(org, [pm, executive, viewer], rows)
+    client.force_login(pm)
+    headers = {"HX-Request": "true"} if htmx else {}
+    client.get(LIST, headers=headers)  # warm the session
+    # session, user, switcher organisations, heartbeat, "may create" check, count, one page
+    # of projects with their people; the full page adds the two filter choice lists.
+    with django_assert_num_queries(7 if htmx else 9):
+        response = client.get(LIST, {"stage": "proposed"}, headers=headers)
+    assert response.status_code == 200
+    assert len(response.context["projects"]) == min(rows, 25)
+
+
+# --- Create and edit ------------------------------------------------------------------------
+CREATE = "/projects/new/"
+
+
+def _form(org, pm, **overrides):
+    data = {
+        "organisation": org.pk,
+        "name": "Invoice triage",
+        "summary": "Route supplier invoices to the right team.",
+        "pm": pm.pk,
+        "timebox_start": "2030-01-06",
+        "timebox_end": "2030-02-17",
+        "decision_date": "2030-02-20",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pm_registers_a_project_and_lands_on_its_page(client, org, pm, executive):
+    client.force_login(pm)
+    response = client.post(CREATE, _form(org, pm, decision_maker=executive.pk), follow=True)
+    project = Project.objects.get(name="Invoice triage")
+    assert response.redirect_chain[-1][0] == project.get_absolute_url()
+    assert project.decision_maker == executive and project.stage == Stage.PROPOSED
+    html = response.content.decode()
+    assert "is registered" in html
+    assert "no production owner" in html
+
+
+def test_create_form_preselects_the_switched_organisation(client, org, other_org, pm):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=pm, organisation=other_org, role="pm")
+    client.force_login(pm)
+    client.post(reverse("portfolio:switch-organisation"), {"organisation": other_org.pk})
+    form = client.get(CREATE).context["form"]
+    assert form["organisation"].value() == other_org.pk
+    assert set(form.fields["organisation"].queryset) == {org, other_org}
+
+
+def test_owner_from_another_organisation_is_refused_next_to_its_field(client, org, pm, outsider):
+    client.force_login(pm)
+    response = client.post(CREATE, _form(org, pm, production_owner=outsider.pk))
+    assert response.status_code == 200
+    assert not Project.objects.exists()
+    html = response.content.decode()
+    block = field_block(html, "id_production_owner")
+    assert "not a member of the project&#x27;s organisation" in block
+    assert "field-invalid" in block
+    # what the person typed is still there
+    assert 'value="Invoice triage"' in html
+    assert "Route supplier invoices to the right team." in html
+    assert 'value="2030-02-17"' in html
+
+
+def test_service_rule_errors_appear_next_to_their_field(client, org, pm):
+    client.force_login(pm)
+    response = client.post(CREATE, _form(org, pm, timebox_end="2029-12-01"))
+    assert not Project.objects.exists()
+    html = response.content.decode()
+    assert "cannot end before it starts" in field_block(html, "id_timebox_end")
+    assert "cannot end before it starts" not in field_block(html, "id_timebox_start")
+    assert "Constraint" not in html
+    assert 'value="Invoice triage"' in html
+
+
+def test_posting_a_foreign_organisation_is_a_field_error(client, org, outsider, pm):
+    client.force_login(outsider)
+    response = client.post(CREATE, _form(org, pm))
+    assert response.status_code == 200
+    assert not Project.objects.exists()
+    assert "You are not a PM in that organisation" in field_block(
+        response.content.decode(), "id_organisation"
+    )
+
+
+def test_only_pms_may_open_the_create_form(client, executive, partner):
+    for person in (executive, partner):
+        client.force_login(person)
+        assert client.get(CREATE).status_code == 403
+
+
+def test_owner_options_lists_members_of_the_chosen_organisation(client, org, pm, executive):
+    client.force_login(pm)
+    response = client.get(
+        reverse("portfolio:owner-options"), {"organisation": org.pk, "decision_maker": executive.pk}
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'id="id_decision_maker"' in html
+    assert f'<option value="{executive.pk}" selected>' in html
+    assert "Erin Executive" in html and "Pat Manager" in html
+
+
+def test_owner_options_for_an_unknown_organisation_is_404(client, pm):
+    client.force_login(pm)
+    assert client.get(reverse("portfolio:owner-options"), {"organisation": "x"}).status_code == 404
+    assert client.get(reverse("portfolio:owner-options")).status_code == 404
+
+
+def test_edit_keeps_the_organisation_and_saves_changes(client, org, pm, executive, project):
+    client.force_login(pm)
+    url = reverse("portfolio:project-edit", args=[project.pk])
+    form = client.get(url).context["form"]
+    assert "organisation" not in form.fields
+    assert form["name"].value() == "Invoice triage"
+    data = _form(org, pm, name="Invoice triage v2", production_owner=executive.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.name == "Invoice triage v2" and project.production_owner == executive
+    assert project.organisation == org
+
+
+def test_executive_may_not_edit(client, executive, project):
+    client.force_login(executive)
+    url = reverse("portfolio:project-edit", args=[project.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": "Hijacked"}).status_code == 403
+    project.refresh_from_db()
+    assert project.name == "Invoice triage"
+
+
+# --- Detail and home ------------------------------------------------------------------------
+@pytest.fixture
+def test_panel():
+    project_panels.register(
+        "test-panel",
+        order=1,
+        template="components/stage_badge.html",
+        context=lambda request, project: {"stage": "pilot", "label": f"Panel for {project.name}"},
+    )
+    home_panels.register(
+        "test-home",
+        order=1,
+        template="components/stage_badge.html",
+        context=lambda request: {"stage": "poc", "label": f"Home panel for {request.user}"},
+    )
+    yield
+    project_panels._panels.pop("test-panel")
+    home_panels._panels.pop("test-home")
+
+
+def test_project_page_shows_owners_dates_history_and_panels(
+    client, pm, viewer, project, test_panel
+):
+    from portfolio.services import project_change_stage
+
+    project_change_stage(project=project, to_stage=Stage.POC, by=pm, reason="Charter signed")
+    client.force_login(viewer)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert "Invoice triage" in html and "Acme Logistics" in html
+    assert "no production owner" in html and "Erin Executive" in html
+    assert "Charter signed" in html
+    assert "Panel for Invoice triage" in html
+    assert "Edit project" not in html
+    client.force_login(pm)
+    assert "Edit project" in client.get(project.get_absolute_url()).content.decode()
+
+
+def test_home_shows_my_projects_stage_counts_and_panels(
+    client, pm, executive, project, listed, test_panel
+):
+    client.force_login(executive)
+    response = client.get("/")
+    html = response.content.decode()
+    assert sorted(p.name for p in response.context["my_projects"]) == [
+        "Churn radar",
+        "Invoice triage",
+    ]
+    counts = {stage: n for stage, _label, n in response.context["stage_counts"]}
+    assert counts == {"proposed": 2, "poc": 1, "pilot": 1, "production": 0, "killed": 0}
+    assert "Home panel for Erin Executive" in html
+    assert "Register a PoC" not in html
+
+
+def test_home_empty_states_differ_for_pm_and_viewer(client, pm, viewer):
+    client.force_login(pm)
+    assert "Register your first PoC" in client.get("/").content.decode()
+    client.force_login(viewer)
+    html = client.get("/").content.decode()
+    assert "Register your first PoC" not in html and "Browse projects" in html
+
+
+def test_decisions_due_link_only_when_that_page_exists(client, pm):
+    from django.urls import NoReverseMatch
+
+    client.force_login(pm)
+    html = client.get("/").content.decode()
+    try:
+        due = reverse("decisions:due")
+    except NoReverseMatch:
+        assert "Decisions due" not in html
+    else:
+        assert f'href="{due}"' in html
+
+
+# --- Profile and tokens ---------------------------------------------------------------------
+def test_token_secret_is_shown_once_and_stored_only_as_a_hash(client, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("token-create"), {"name": "CI harness", "scope": "write", "expiry": "90"}
+    )
+    html = response.content.decode()
+    secret = re.search(r'id="new-token-secret">([^<]+)<', html).group(1)
+    assert "will not be shown again" in html
+    assert response["Cache-Control"] == "no-store"
+    token = PersonalAccessToken.objects.get(user=pm)
+    assert token.key_hash == PersonalAccessToken.hash_secret(secret)
+    assert secret not in str(
+        PersonalAccessToken.objects.values_list("name", "key_prefix", "key_hash")
+    )
+    assert token.scope == "write" and token.expires_at is not None
+    again = client.get(reverse("profile")).content.decode()
+    assert secret not in again and "CI harness" in again
+
+
+def test_token_without_a_name_is_refused_next_to_the_field(client, pm):
+    client.force_login(pm)
+    html = client.post(
+        reverse("token-create"), {"name": "", "scope": "read", "expiry": "never"}
+    ).content.decode()
+    assert "This field is required" in field_block(html, "id_name")
+    assert not PersonalAccessToken.objects.exists()
+
+
+def test_revoke_own_token_but_never_someone_elses(client, pm, executive):
+    mine, _ = token_create(user=pm, name="Mine")
+    theirs, _ = token_create(user=executive, name="Theirs")
+    client.force_login(pm)
+    response = client.post(reverse("token-revoke", args=[theirs.pk]))
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+    response = client.post(reverse("token-revoke", args=[mine.pk]), follow=True)
+    mine.refresh_from_db()
+    assert mine.revoked_at is not None
+    assert "is revoked" in response.content.decode()
+    assert ">revoked</span>" in response.content.decode()
+
+
+def test_profile_lists_memberships_and_partner_flag(client, partner, pm):
+    client.force_login(pm)
+    html = client.get(reverse("profile")).content.decode()
+    assert "Acme Logistics" in html and "PM" in html
+    client.force_login(partner)
+    assert "Partner — reads every organisation" in client.get(reverse("profile")).content.decode()
+
+
+# --- Auth and health ------------------------------------------------------------------------
+def test_login_by_email_lands_on_home(client, pm):
+    page = client.get(reverse("login")).content.decode()
+    assert '<label for="id_username">Email' in page and "Log in</button>" in page
+    response = client.post(
+        reverse("login"), {"username": "pm@acme.test", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("portfolio:home")
+
+
+def test_logout_is_a_post(client, pm):
+    client.force_login(pm)
+    assert 'action="/accounts/logout/"' in client.get("/").content.decode()
+    client.post(reverse("logout"))
+    assert client.get("/").status_code == 302
+
+
+def test_password_reset_sends_a_link(client, pm):
+    response = client.post(reverse("password_reset"), {"email": "pm@acme.test"}, follow=True)
+    assert "Check your email" in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def test_healthz_reports_database_and_worker(client, db):
+    from portfolio.services import heartbeat_record
+
+    assert client.get("/healthz").json() == {"database": "ok", "worker_last_seen": None}
+    beat = heartbeat_record()
+    assert client.get("/healthz").json()["worker_last_seen"] == beat.beat_at.isoformat()
