@@ -1,0 +1,211 @@
+"""A PM writes a charter in Chromium, the signers sign it, an amendment moves the goalposts."""
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.factories import member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def shoot(page, name: str, **kwargs) -> None:
+    folder = os.environ.get("SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, **kwargs)
+
+
+def save(section, button: str):
+    section.get_by_role("button", name=button).click()
+
+
+def fill_section(page, key: str, values: dict, button: str):
+    section = page.locator(f"#section-{key}")
+    for label, value in values.items():
+        field = section.get_by_label(label, exact=True)
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    save(section, button)
+    expect(page.locator(f"#section-{key}").get_by_role("status")).to_have_text("Saved")
+    return page.locator(f"#section-{key}")
+
+
+def sign_as(login, live_server, person, project):
+    page = login(person)
+    page.goto(f"{live_server.url}/")
+    waiting = page.get_by_role("region", name="Waiting for your signature")
+    expect(waiting).to_contain_text(project.name)
+    waiting.get_by_role("link", name="Read and sign").click()
+    page.get_by_role("button", name=re.compile(r"^Sign version")).click()
+    expect(page.locator(".messages")).to_contain_text("Signed")
+    page.context.clear_cookies()
+    return page
+
+
+def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
+    live_server, login, project, pm, executive, org
+):
+    producer = member(org, "viewer", full_name="Paolo Production")
+    member(org, "viewer", full_name="Enya Engineer")
+    compliance = member(org, "viewer", full_name="Cora Compliance")
+    today = timezone.localdate()
+
+    def d(days):
+        return (today + timedelta(days=days)).isoformat()
+
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.get_by_role("button", name="Start the charter").click()
+    expect(page.get_by_role("heading", name=f"Charter for {project.name}")).to_be_visible()
+    expect(page.get_by_test_id("completeness")).to_contain_text("%")
+
+    fill_section(
+        page,
+        "problem",
+        {
+            "Problem": "Invoices wait three days for manual triage.",
+            "Hypothesis": "An LLM routes 80% of invoices correctly.",
+            "Business value if it works": "Two FTE freed; invoices paid on time.",
+        },
+        "Save problem and hypothesis",
+    )
+
+    # A mistake: the target is below the baseline although higher is better.
+    metric = page.locator("#section-metric")
+    metric.get_by_label("Metric name", exact=True).fill("Routing accuracy")
+    metric.get_by_label("Unit", exact=True).fill("%")
+    metric.get_by_label("Direction", exact=True).select_option("higher")
+    metric.get_by_label("Baseline", exact=True).fill("60")
+    metric.get_by_label("Target", exact=True).fill("50")
+    metric.get_by_label("How it is measured", exact=True).fill("Weekly sample of 200 invoices")
+    save(metric, "Save success metric")
+    error = page.locator("#id_metric_target_errors")
+    expect(error).to_contain_text("the target must be above the baseline (60)")
+    # Everything typed is still there, and nothing else on the page moved.
+    expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
+    expect(metric.get_by_label("How it is measured", exact=True)).to_have_value(
+        "Weekly sample of 200 invoices"
+    )
+    expect(page.locator("#section-problem").get_by_label("Problem", exact=True)).to_have_value(
+        "Invoices wait three days for manual triage."
+    )
+    shoot(page, "editor-error")
+    metric.get_by_label("Target", exact=True).fill("85")
+    save(metric, "Save success metric")
+    expect(page.locator("#section-metric").get_by_role("status")).to_have_text("Saved")
+    expect(page.locator("#missing-list")).not_to_contain_text("Success metric")
+
+    fill_section(page, "threshold", {"Sign-off threshold": "75"}, "Save sign-off threshold")
+    fill_section(page, "kill", {"Kill deadline": d(35)}, "Save kill condition")
+    fill_section(
+        page,
+        "targets",
+        {"P95 latency target (ms)": "2000", "Cost per call target": "0.08"},
+        "Save latency and cost targets",
+    )
+    data = page.locator("#section-data")
+    data.get_by_label("Source", exact=True).fill("SAP invoices")
+    data.get_by_label("Owner", exact=True).fill("Finance IT")
+    data.get_by_label("Residency constraint", exact=True).fill("EU only")
+    data.get_by_role("button", name="Add data source").click()
+    expect(page.locator("#section-data table")).to_contain_text("SAP invoices")
+    integration = page.locator("#section-integration")
+    integration.get_by_label("Downstream system", exact=True).fill("AP workflow")
+    integration.get_by_label("Owning team", exact=True).fill("Finance IT")
+    integration.get_by_role("button", name="Add integration").click()
+    expect(page.locator("#section-integration table")).to_contain_text("AP workflow")
+    fill_section(
+        page,
+        "compliance",
+        {
+            "Compliance reviewer": compliance.full_name,
+            "Data classification": "Internal",
+            "Compliance review due": d(5),
+        },
+        "Save compliance",
+    )
+    fill_section(
+        page,
+        "evaluation",
+        {
+            "Labelled set size (items)": "500",
+            "Labelled set source": "Last quarter's invoices",
+            "Baseline score": "0.6",
+            "Harness location": "https://git.example.com/ap/eval",
+        },
+        "Save evaluation plan",
+    )
+    fill_section(
+        page,
+        "production",
+        {
+            "Change management": "AP team trained in week 6.",
+            "Operations plan": "Platform team on call.",
+            "Operations budget per year": "40000",
+            "Executive sponsor": executive.full_name,
+        },
+        "Save production plan",
+    )
+    fill_section(
+        page,
+        "cost",
+        {
+            "Monthly cost at 1× scale": "800",
+            "Monthly cost at 5× scale": "3500",
+            "Monthly cost at 20× scale": "12000",
+            "Dominant cost driver": "LLM tokens",
+        },
+        "Save cost model",
+    )
+    fill_section(
+        page,
+        "owners",
+        {"Production owner": producer.full_name, "Engineering owner": "Enya Engineer"},
+        "Save owners",
+    )
+    fill_section(
+        page,
+        "timebox",
+        {"Timebox start": d(0), "Timebox end": d(42), "Decision date": d(45)},
+        "Save timebox",
+    )
+    expect(page.get_by_test_id("completeness")).to_have_text("100%")
+    shoot(page, "editor-complete")
+    page.get_by_role("button", name="Submit for sign-off").click()
+    expect(page.get_by_test_id("charter-status")).to_have_text("In review")
+    page.context.clear_cookies()
+
+    sign_as(login, live_server, executive, project)
+    page = sign_as(login, live_server, producer, project)
+
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/")
+    expect(page.get_by_test_id("charter-status")).to_have_text("Approved")
+    if os.environ.get("SCREENSHOTS"):
+        page.emulate_media(media="print")
+        shoot(page, "charter-print")
+        page.pdf(path=str(Path(os.environ["SCREENSHOTS"]) / "charter.pdf"), format="A4")
+        page.emulate_media(media="screen")
+
+    # The amendment lowers the threshold.
+    page.get_by_role("button", name="Amend").click()
+    fill_section(page, "threshold", {"Sign-off threshold": "70"}, "Save sign-off threshold")
+    page.get_by_role("button", name="Submit for sign-off").click()
+    expect(page.get_by_test_id("charter-status")).to_have_text("In review")
+    page.context.clear_cookies()
+    sign_as(login, live_server, executive, project)
+    sign_as(login, live_server, producer, project)
+
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(page.get_by_test_id("goalposts")).to_have_text("goalposts moved 1×")
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/history/")
+    expect(page.get_by_test_id("diff")).to_contain_text("Sign-off threshold")
