@@ -6,7 +6,7 @@ class ChartersConfig(AppConfig):
     verbose_name = "Charters"
 
     def ready(self) -> None:
-        from portfolio.panels import home_panels, project_panels
+        from portfolio.panels import home_panels, project_badges, project_panels
 
         from . import panels
 
@@ -22,3 +22,4 @@ class ChartersConfig(AppConfig):
             template="charters/partials/home_panel.html",
             context=panels.home_panel,
         )
+        project_badges.register("charter", order=10, badges=panels.list_badges)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from portfolio.models import Stage
+from portfolio.panels import Badge
+
 from . import selectors, services
 from .models import Status
 
@@ -46,3 +49,33 @@ def home_panel(request) -> dict | None:
     if not versions:
         return None
     return {"versions": versions}
+
+
+def list_badges(projects) -> dict[int, list[Badge]]:
+    """Goalposts moved and risk flags for one page of the project list: four queries."""
+    goalposts = selectors.goalposts_for_projects(projects)
+    flags = selectors.risk_flags_for_projects(p for p in projects if p.stage != Stage.KILLED)
+    out: dict[int, list[Badge]] = {}
+    for project in projects:
+        badges = out.setdefault(project.pk, [])
+        moved = goalposts.get(project.pk)
+        if moved:
+            badges.append(
+                Badge(
+                    f"goalposts moved {moved}×",
+                    tone="danger",
+                    title="Approved amendments changed the metric, target, threshold or kill deadline",
+                    testid="goalposts",
+                )
+            )
+        found = flags.get(project.pk)
+        if found:
+            badges.append(
+                Badge(
+                    f"{len(found)} risk flag{'s' if len(found) != 1 else ''}",
+                    tone="warning",
+                    title=", ".join(f.label for f in found),
+                    testid="risk-flags",
+                )
+            )
+    return out

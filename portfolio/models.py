@@ -304,6 +304,15 @@ class Project(models.Model):
     def missing_owners(self) -> list[str]:
         return [label for label, person in self.owners if person is None]
 
+    @property
+    def decision_overdue(self) -> bool:
+        """A project still in flight whose decision date has passed without a decision."""
+        return (
+            self.stage in (Stage.PROPOSED, Stage.POC, Stage.PILOT)
+            and self.decision_date is not None
+            and self.decision_date < timezone.localdate()
+        )
+
 
 class StageChange(models.Model):
     """The log of stage transitions. Written only by ``project_change_stage`` (via decisions)."""

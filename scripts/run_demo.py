@@ -159,7 +159,7 @@ def main() -> int:
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    for folder in ("queue", "processed", "results"):  # the filesystem broker's folders
+    for folder in ("queue", "processed", "results", "control"):  # the filesystem broker's folders
         (ROOT / "var" / "celery" / folder).mkdir(parents=True, exist_ok=True)
     broker = env.get("CELERY_BROKER_URL") or env.get("REDIS_URL") or "filesystem (var/celery/)"
     database = env.get("DATABASE_URL") or "SQLite (var/gatehouse.sqlite3)"

@@ -119,7 +119,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # kombu otherwise writes its exchange table to ./control in whatever directory it runs from
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+    for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
+        Path(_folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from portfolio.context_processors import current_organisation
 from portfolio.filters import ProjectFilter
 from portfolio.forms import ProjectForm
 from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
-from portfolio.panels import project_panels
+from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm
 from portfolio.views.mixins import ProjectScopedMixin
 
@@ -45,7 +46,8 @@ class ProjectListView(LoginRequiredMixin, View):
         context = {
             "filter": project_filter,
             "page_obj": page,
-            "projects": page.object_list,
+            "projects": project_badges.attach(page.object_list),
+            "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),
             "can_create": Organisation.objects.editable_by(request.user).exists(),
         }

@@ -207,5 +207,8 @@ def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
     page = login(pm)
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     expect(page.get_by_test_id("goalposts")).to_have_text("goalposts moved 1×")
+    page.goto(f"{live_server.url}/projects/?q={project.name}")
+    row = page.get_by_role("row").filter(has_text=project.name)
+    expect(row.get_by_test_id("goalposts")).to_contain_text("goalposts moved 1×")
     page.goto(f"{live_server.url}/projects/{project.pk}/charter/history/")
     expect(page.get_by_test_id("diff")).to_contain_text("Sign-off threshold")

@@ -232,3 +232,39 @@ def test_named_pm_who_is_a_viewer_may_edit(client, project, org):
     helpers.draft(project, by=named)
     client.force_login(named)
     assert client.get(url("edit", project)).status_code == 200
+
+
+# --- Badges on the project list ---------------------------------------------------------------
+def _row(page: str, name: str) -> str:
+    """The table row of one project in the project list."""
+    start = page.index(f">{name}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_project_list_shows_goalposts_moved_and_risk_flags_per_row(client, org, pm, project):
+    from charters.models import Charter
+    from portfolio.models import Stage
+
+    moved = project  # the fixture names every owner, so its charter can be approved
+    moved.name = "Moved goalposts"
+    moved.save()
+    helpers.approved(moved)
+    charter = Charter.objects.get(project=moved)
+    charter.goalposts_moved = 2
+    charter.save()
+    sketchy = ProjectFactory(organisation=org, name="Sketchy PoC", pm=pm)
+    helpers.quick_version(sketchy)  # no harness, no targets, no value stated
+    dead = ProjectFactory(organisation=org, name="Dead PoC", pm=pm, stage=Stage.KILLED)
+    helpers.quick_version(dead)
+
+    client.force_login(pm)
+    page = client.get(reverse("portfolio:project-list")).content.decode()
+
+    assert "goalposts moved 2×" in _row(page, "Moved goalposts")
+    assert "risk flag" not in _row(page, "Moved goalposts")  # a complete charter raises none
+    sketchy_row = _row(page, "Sketchy PoC")
+    assert "goalposts moved" not in sketchy_row
+    assert "risk flags" in sketchy_row
+    assert "No evaluation harness or labelled set" in sketchy_row
+    assert "No business value stated" in sketchy_row
+    assert "risk flag" not in _row(page, "Dead PoC")  # the graveyard carries no warnings

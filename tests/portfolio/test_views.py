@@ -169,13 +169,18 @@ def _many_projects(org, people, n):
 def test_project_list_query_count_does_not_grow(
     client, org, pm, executive, viewer, django_assert_num_queries, rows, htmx
 ):
+    from tests.charters.helpers import quick_version
+
     _many_projects(org, [pm, executive, viewer], rows)
+    for project in Project.objects.filter(organisation=org):  # every row carries charter badges
+        quick_version(project)
     client.force_login(pm)
     headers = {"HX-Request": "true"} if htmx else {}
     client.get(LIST, headers=headers)  # warm the session
     # session, user, switcher organisations, heartbeat, "may create" check, count, one page
-    # of projects with their people; the full page adds the two filter choice lists.
-    with django_assert_num_queries(7 if htmx else 9):
+    # of projects with their people, then the row badges: goalposts, latest charter versions
+    # with their data sources and integrations; the full page adds the two filter choice lists.
+    with django_assert_num_queries(11 if htmx else 13):
         response = client.get(LIST, {"stage": "proposed"}, headers=headers)
     assert response.status_code == 200
     assert len(response.context["projects"]) == min(rows, 25)
@@ -460,3 +465,25 @@ def test_healthz_reports_database_and_worker(client, db):
     assert client.get("/healthz").json() == {"database": "ok", "worker_last_seen": None}
     beat = heartbeat_record()
     assert client.get("/healthz").json()["worker_last_seen"] == beat.beat_at.isoformat()
+
+
+def test_the_project_list_marks_overdue_decisions_of_projects_still_in_flight(client, org, pm):
+    ProjectFactory(
+        organisation=org, name="Late PoC", stage=Stage.POC, decision_date=date(2020, 1, 1)
+    )
+    ProjectFactory(
+        organisation=org, name="Future PoC", stage=Stage.POC, decision_date=date(2099, 1, 1)
+    )
+    ProjectFactory(
+        organisation=org, name="Old kill", stage=Stage.KILLED, decision_date=date(2020, 1, 1)
+    )
+    client.force_login(pm)
+    page = client.get(LIST).content.decode()
+
+    def row(name):
+        start = page.index(f">{name}</a>")
+        return page[start : page.index("</tr>", start)]
+
+    assert 'data-testid="overdue"' in row("Late PoC")
+    assert 'data-testid="overdue"' not in row("Future PoC")
+    assert 'data-testid="overdue"' not in row("Old kill")
