@@ -210,5 +210,58 @@ def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
     page.goto(f"{live_server.url}/projects/?q={project.name}")
     row = page.get_by_role("row").filter(has_text=project.name)
     expect(row.get_by_test_id("goalposts")).to_contain_text("goalposts moved 1×")
+    shoot(page, "project-list-goalposts")
     page.goto(f"{live_server.url}/projects/{project.pk}/charter/history/")
     expect(page.get_by_test_id("diff")).to_contain_text("Sign-off threshold")
+
+
+def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discarded(
+    live_server, login, project, pm
+):
+    from tests.charters import helpers
+
+    helpers.draft(project)
+    page = login(pm)
+    editor = f"{live_server.url}/projects/{project.pk}/charter/edit/"
+    page.goto(editor)
+    problem = page.locator("#section-problem")
+    problem.get_by_label("Problem", exact=True).fill("Invoices wait three days for triage.")
+    data = page.locator("#section-data")
+    data.get_by_label("Source", exact=True).fill("SAP invoices")
+
+    page.reload()
+    problem = page.locator("#section-problem")
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value(
+        "Invoices wait three days for triage."
+    )
+    expect(problem.locator(".draft-restored")).to_contain_text("not saved yet")
+    shoot(page, "charter-draft-restored")
+    expect(page.locator("#section-data").get_by_label("Source", exact=True)).to_have_value(
+        "SAP invoices"
+    )
+
+    # Adding the data source swaps its section; the restored problem text is untouched.
+    page.locator("#section-data").get_by_role("button", name="Add data source").click()
+    expect(page.locator("#section-data table")).to_contain_text("SAP invoices")
+    expect(page.locator("#section-data").get_by_label("Source", exact=True)).to_have_value("")
+    problem.get_by_role("button", name="Save problem and hypothesis").click()
+    expect(page.locator("#section-problem").get_by_role("status")).to_have_text("Saved")
+
+    page.reload()  # everything is on the server now: nothing to restore
+    expect(page.locator(".draft-restored")).to_have_count(0)
+    problem = page.locator("#section-problem")
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value(
+        "Invoices wait three days for triage."
+    )
+
+    # A second thought, then discarded: the saved text comes back and stays.
+    problem.get_by_label("Problem", exact=True).fill("Something I will regret")
+    page.reload()
+    problem = page.locator("#section-problem")
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value("Something I will regret")
+    problem.get_by_role("button", name="Discard my changes").click()
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value(
+        "Invoices wait three days for triage."
+    )
+    page.reload()
+    expect(page.locator(".draft-restored")).to_have_count(0)

@@ -1,0 +1,203 @@
+/* Gatehouse: keep what a person typed in a form until the server has it.
+ *
+ * <form data-keep-draft="a-stable-key">  copies its fields to localStorage as they are typed.
+ *
+ * - When the page is reloaded (or htmx swaps the form back in, e.g. after a row was added to
+ *   the same section) and the stored values differ from the ones on the page, they are put
+ *   back and a note says so, with a button to discard them.
+ * - When a submission of the form comes back without errors the stored copy is dropped: the
+ *   server has it now. When it comes back with errors the copy is kept until it is fixed.
+ *
+ * Without JavaScript or localStorage nothing happens: the server still echoes typed values
+ * on validation errors.
+ */
+(function () {
+  "use strict";
+
+  var PREFIX = "gatehouse:draft:";
+  var store;
+  try {
+    store = window.localStorage;
+    store.setItem(PREFIX + "probe", "1");
+    store.removeItem(PREFIX + "probe");
+  } catch (e) {
+    return; // private mode or storage disabled: the server-side echo still applies
+  }
+
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return (
+        el.name &&
+        !el.disabled &&
+        el.name !== "csrfmiddlewaretoken" &&
+        el.type !== "hidden" &&
+        el.type !== "submit" &&
+        el.type !== "button" &&
+        el.type !== "file" &&
+        el.type !== "password"
+      );
+    });
+  }
+
+  function read(form) {
+    var values = {};
+    fields(form).forEach(function (el) {
+      if (el.type === "checkbox") {
+        values[el.name] = el.checked;
+      } else if (el.type === "radio") {
+        if (el.checked) values[el.name] = el.value;
+      } else if (el.multiple) {
+        values[el.name] = Array.prototype.filter
+          .call(el.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    return values;
+  }
+
+  function same(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  function write(form, values) {
+    fields(form).forEach(function (el) {
+      if (!(el.name in values)) return;
+      var v = values[el.name];
+      if (el.type === "checkbox") {
+        el.checked = !!v;
+      } else if (el.type === "radio") {
+        el.checked = el.value === v;
+      } else if (el.multiple) {
+        Array.prototype.forEach.call(el.options, function (o) {
+          o.selected = v.indexOf(o.value) !== -1;
+        });
+      } else {
+        el.value = v;
+      }
+    });
+  }
+
+  function key(form) {
+    return PREFIX + form.getAttribute("data-keep-draft");
+  }
+
+  function load(form) {
+    try {
+      var raw = store.getItem(key(form));
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function save(form) {
+    var values = read(form);
+    var entry = load(form);
+    // The first time something is typed, remember what the server had, so that typing the
+    // stored value back in clears the copy instead of reporting a restore.
+    var original = entry ? entry.original : form._draftOriginal || values;
+    if (same(values, original)) {
+      store.removeItem(key(form));
+    } else {
+      store.setItem(key(form), JSON.stringify({ values: values, original: original, at: Date.now() }));
+    }
+  }
+
+  function discard(form) {
+    store.removeItem(key(form));
+    var note = form.querySelector(".draft-restored");
+    if (note) note.remove();
+  }
+
+  function notice(form) {
+    if (form.querySelector(".draft-restored")) return;
+    var note = document.createElement("div");
+    note.className = "alert alert-info draft-restored";
+    note.setAttribute("role", "status");
+    note.innerHTML =
+      "<span>Restored what you typed here but had not saved yet. Save to keep it.</span> ";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small";
+    button.textContent = "Discard my changes";
+    button.addEventListener("click", function () {
+      var entry = load(form);
+      if (entry && entry.original) write(form, entry.original);
+      discard(form);
+    });
+    note.appendChild(button);
+    form.insertBefore(note, form.firstChild);
+  }
+
+  function hasErrors(form) {
+    return !!form.querySelector(".errorlist, .alert-error");
+  }
+
+  // Forms whose submission is on its way, so the answer can drop or keep the copy. Kept in
+  // sessionStorage so a plain (non-htmx) post and its redirect are followed too.
+  var PENDING = "gatehouse:draft-pending:";
+  var pending = {
+    add: function (k) { try { window.sessionStorage.setItem(PENDING + k, "1"); } catch (e) {} },
+    take: function (k) {
+      try {
+        var was = window.sessionStorage.getItem(PENDING + k) !== null;
+        window.sessionStorage.removeItem(PENDING + k);
+        return was;
+      } catch (e) {
+        return false;
+      }
+    },
+    clear: function () {
+      try {
+        Object.keys(window.sessionStorage).forEach(function (k) {
+          if (k.indexOf(PENDING) === 0) window.sessionStorage.removeItem(k);
+        });
+      } catch (e) {}
+    },
+  };
+
+  function init(root) {
+    var forms = root.matches && root.matches("form[data-keep-draft]") ? [root] : [];
+    forms = forms.concat(Array.prototype.slice.call(root.querySelectorAll("form[data-keep-draft]")));
+    forms.forEach(function (form) {
+      var k = key(form);
+      if (pending.take(k)) {
+        if (!hasErrors(form)) {
+          store.removeItem(k); // saved: the server has it
+          return;
+        }
+      }
+      form._draftOriginal = read(form);
+      var entry = load(form);
+      if (entry && entry.values && !same(entry.values, form._draftOriginal)) {
+        write(form, entry.values);
+        notice(form);
+      }
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-keep-draft")) save(form);
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-keep-draft")) save(form);
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute && form.hasAttribute("data-keep-draft")) pending.add(key(form));
+  });
+  // A submission that never got an answer the page could show keeps its copy.
+  document.addEventListener("htmx:sendError", function () { pending.clear(); });
+  document.addEventListener("htmx:responseError", function () { pending.clear(); });
+
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+})();
