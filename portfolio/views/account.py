@@ -37,16 +37,29 @@ def _profile(request: HttpRequest, *, form: TokenCreateForm, new_token=None, sec
     return response
 
 
+NEW_TOKEN_SESSION_KEY = "gatehouse:new-token"
+
+
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
+    # A token created by the POST just before: its secret is shown on this one page view.
+    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    if new:
+        token = request.user.tokens.filter(pk=new["pk"]).first()
+        if token is not None:
+            return _profile(request, form=TokenCreateForm(), new_token=token, secret=new["secret"])
     return _profile(request, form=TokenCreateForm())
 
 
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Create a token and show its secret in this one response (it is stored only as a hash)."""
+    """Create a token, then redirect to the profile, which shows its secret once.
+
+    The redirect means a refresh cannot create a second token; the secret waits in the
+    session only until that next page view (the token itself is stored only as a hash).
+    """
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -60,7 +73,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            return _profile(request, form=TokenCreateForm(), new_token=token, secret=secret)
+            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
+            return redirect("profile")
     return _profile(request, form=form)
 
 

@@ -389,6 +389,9 @@ def test_token_secret_is_shown_once_and_stored_only_as_a_hash(client, pm):
     response = client.post(
         reverse("token-create"), {"name": "CI harness", "scope": "write", "expiry": "90"}
     )
+    # Post/redirect/get: refreshing the page that shows the secret cannot create a second token.
+    assert response.status_code == 302 and response["Location"] == reverse("profile")
+    response = client.get(reverse("profile"))
     html = response.content.decode()
     secret = re.search(r'id="new-token-secret">([^<]+)<', html).group(1)
     assert "will not be shown again" in html
@@ -401,6 +404,7 @@ def test_token_secret_is_shown_once_and_stored_only_as_a_hash(client, pm):
     assert token.scope == "write" and token.expires_at is not None
     again = client.get(reverse("profile")).content.decode()
     assert secret not in again and "CI harness" in again
+    assert PersonalAccessToken.objects.filter(user=pm).count() == 1
 
 
 def test_token_without_a_name_is_refused_next_to_the_field(client, pm):
