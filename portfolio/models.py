@@ -238,6 +238,7 @@ class Project(models.Model):
     )
     decision_maker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="decision-maker",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
