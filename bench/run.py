@@ -1,4 +1,6 @@
-"""Benchmarks: how the project list page and the projects API behave at 500 and 5000 projects.
+"""Benchmarks: how the project list page and the projects API behave at 500 and 5000 projects,
+then how the pages a decision meeting uses behave on the demo portfolio (charters, gates,
+measurements and decisions for 155 projects).
 
 Run with ``make bench`` (throw-away PostgreSQL from scripts/with_services.sh). It creates its own
 test database, fills it, and prints the median time and query count per URL. It prints figures;
@@ -7,6 +9,7 @@ it is not a test and asserts nothing.
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import sys
@@ -133,10 +136,53 @@ def main() -> int:
                 for url in urls:
                     ms, queries, status = measure(client, url)
                     print(f"{size:>8}  {who:<8} {url:<22} {ms:>9.1f}  {queries:>7}  {status}")
+        demo_pages()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
     return 0
+
+
+def demo_pages() -> None:
+    """The demo portfolio's busiest project, as its decision-maker and as the partner sees it."""
+    from django.core.management import call_command
+    from django.db.models import Count
+
+    started = time.perf_counter()
+    call_command("load_demo", quiet_logins=True, stdout=io.StringIO())
+    print(f"\ndemo portfolio loaded in {time.perf_counter() - started:.0f} s")
+    busiest = (
+        Project.objects.filter(stage__in=[Stage.POC, Stage.PILOT], charter__isnull=False)
+        .annotate(n=Count("measurements", distinct=True))
+        .order_by("-n", "pk")
+        .first()
+    )
+    if busiest is None:
+        print("note: the demo has no PoC with a charter: demo pages skipped.")
+        return
+    executive = busiest.decision_maker
+    partner = User.objects.filter(is_partner=True).order_by("pk").first()
+    pk = busiest.pk
+    pages = [
+        "/",
+        f"/projects/{pk}/",
+        f"/projects/{pk}/charter/",
+        f"/projects/{pk}/timeline/",
+        "/decisions/due/",
+        "/api/v1/charters/",
+        "/api/v1/decisions/",
+        f"/api/v1/projects/{pk}/timeline/",
+    ]
+    print(f"{'visitor':<9} {'url':<34} {'median ms':>9}  {'queries':>7}  status")
+    for who, user in (("executive", executive), ("partner", partner)):
+        client = Client()
+        client.force_login(user)
+        for url in pages:
+            if not available(url):
+                print(f"note: {url} does not exist: skipped.")
+                continue
+            ms, queries, status = measure(client, url)
+            print(f"{who:<9} {url:<34} {ms:>9.1f}  {queries:>7}  {status}")
 
 
 if __name__ == "__main__":

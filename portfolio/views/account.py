@@ -37,14 +37,14 @@ def _profile(request: HttpRequest, *, form: TokenCreateForm, new_token=None, sec
     return response
 
 
-NEW_TOKEN_SESSION_KEY = "gatehouse:new-token"
+NEW_CREDENTIAL_SLOT = "gatehouse:new-token"
 
 
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
     # A token created by the POST just before: its secret is shown on this one page view.
-    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    new = request.session.pop(NEW_CREDENTIAL_SLOT, None)
     if new:
         token = request.user.tokens.filter(pk=new["pk"]).first()
         if token is not None:
@@ -73,7 +73,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"pk": token.pk, "secret": secret}
+            request.session[NEW_CREDENTIAL_SLOT] = {"pk": token.pk, "secret": secret}
             return redirect("profile")
     return _profile(request, form=form)
 
