@@ -167,7 +167,7 @@ def demo_pages() -> None:
         "/",
         f"/projects/{pk}/",
         f"/projects/{pk}/charter/",
-        f"/projects/{pk}/timeline/",
+        f"/decisions/projects/{pk}/timeline/",
         "/decisions/due/",
         "/api/v1/charters/",
         "/api/v1/decisions/",
