@@ -1,0 +1,26 @@
+"""Template filters shared by every app: ``{% load gatehouse %}``."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def num(value, places: int = 4) -> str:
+    """A measured number as people write it: at most ``places`` decimals, no trailing zeros.
+
+    55.8400 → "55.84", 0.1000 → "0.1", 2000 → "2000", None → "".
+    """
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    rounded = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    text = format(rounded.normalize(), "f")
+    return "0" if text in ("-0", "") else text
