@@ -72,6 +72,59 @@ def timeline_page(project: Project):
     return first.union(*rest, all=True).order_by("-tl_at", "-tl_kind", "-tl_ref")
 
 
+# What an audit action says on the timeline: (badge, what the actor did).
+AUDIT_PHRASES = {
+    "project.created": ("Project", "registered the project"),
+    "project.updated": ("Project", "edited the project"),
+    "project.updated_from_charter": (
+        "Project",
+        "took the owners and dates of the approved charter",
+    ),
+    "charter.section_saved": ("Charter", "saved a charter section"),
+    "charter.row_added": ("Charter", "added a row to the charter"),
+    "charter.row_removed": ("Charter", "removed a row from the charter"),
+    "charter.submitted": ("Charter", "submitted the charter for sign-off"),
+    "charter.approved": ("Charter", "completed the sign-off: the charter is approved"),
+    "charter.changes_requested": ("Charter", "asked for changes to the charter"),
+    "charter.signature_withdrawn": ("Charter", "withdrew a signature"),
+    "charter.goalposts_moved": ("Charter", "moved the goalposts"),
+    "charter.superseded": ("Charter", "superseded the previous charter version"),
+    "gate.opened": ("Gate", "opened a gate"),
+    "ownership.accepted": ("Handoff", "accepted production ownership"),
+    "membership.created": ("Team", "added a member"),
+    "membership.updated": ("Team", "changed a member's role"),
+    "membership.removed": ("Team", "removed a member"),
+}
+# Beyond this many changed fields an event lists them folded.
+CHANGES_SHOWN = 4
+
+
+def _shown(value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def describe_audit(event: AuditEvent) -> dict:
+    """The badge, the sentence and the readable changes of one audit event."""
+    badge, phrase = AUDIT_PHRASES.get(
+        event.action, ("Change", event.action.replace(".", " ").replace("_", " "))
+    )
+    changes = [
+        (field.replace("_", " ").capitalize(), _shown(pair[0]), _shown(pair[1]))
+        for field, pair in (event.changes or {}).items()
+        if isinstance(pair, list | tuple) and len(pair) == 2
+    ]
+    return {
+        "badge": badge,
+        "phrase": phrase,
+        "changes": changes,
+        "folded": len(changes) > CHANGES_SHOWN,
+    }
+
+
 @dataclass
 class Event:
     kind: str
@@ -81,6 +134,10 @@ class Event:
     @property
     def template(self) -> str:
         return f"decisions/timeline/{self.kind}.html"
+
+    @property
+    def audit(self) -> dict | None:
+        return describe_audit(self.obj) if self.kind == "audit" else None
 
 
 def _loaders():
@@ -147,7 +204,8 @@ def summary(event: Event) -> str:
     if k == "mark":
         return f"“{o.criterion.title}” marked {o.get_state_display().lower()}."
     if k == "audit":
-        return f"{o.action}: {o.object_repr}"
+        d = describe_audit(o)
+        return f"{d['phrase'][0].upper()}{d['phrase'][1:]}: {o.object_repr}."
     if k == "version":
         return f"Charter version {o.number} started ({o.get_status_display().lower()} now)."
     return f"{o.signer} signed charter v{o.version.number} as {o.get_role_display().lower()}."

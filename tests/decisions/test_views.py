@@ -192,3 +192,16 @@ def test_timeline_tells_the_story_newest_first_and_paginates(client, org, pm, ex
     last = client.get(url, {"page": 4}).content.decode()
     assert "Measurement</span> Success metric 50" in last
     assert Decision.objects.filter(project=project).count() == 1
+
+
+def test_timeline_tells_audit_events_in_words_not_action_codes(client, org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    client.force_login(pm)
+    page = client.get(reverse("decisions:timeline", args=[project.pk])).content.decode()
+    assert "submitted the charter for sign-off" in page
+    assert "saved a charter section" in page
+    assert "opened a gate" in page
+    # Field names become labels and long saves fold into a count.
+    assert "Metric name:" in page and "fields</summary>" in page
+    for code in ("charter.section_saved", "charter.submitted", "gate.opened", "metric_name"):
+        assert code not in page
