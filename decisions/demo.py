@@ -203,6 +203,7 @@ def extend(result) -> dict[str, int]:
                     _mark_quality(project, _aware(today - timedelta(days=rng.randint(1, 10))))
             Project.objects.filter(pk=project.pk).unaudited_update(updated_at=project.updated_at)
         counts["featured"] = _featured(result, today)
+        _backdate_story([p.pk for p, _ in entries])
     result.log(
         f"Demo decisions: {counts['decisions']} from the stage history, "
         f"{counts['readings']} metric readings, featured gates ready: {counts['featured']}."
@@ -268,3 +269,87 @@ def _featured(result, today) -> int:
         if f.gate and f.gate.all_met:
             ready += 1
     return ready
+
+
+def _backdate_story(project_ids: list[int]) -> None:
+    """Give the gates and audit events the demo wrote today the times their story says.
+
+    The demo builds months of history in one run, so the services stamp gates and audit
+    events with the loading time. Moved to when they happened in the story — a gate opens
+    when the project entered its stage, a charter section was saved when its version was
+    started, a submission when it was submitted — the timeline reads in order. Demo data
+    only, written with the explicit unaudited escape hatch; running it again changes nothing.
+    """
+    from charters.models import CharterVersion, Signature
+    from decisions.models import Gate
+    from portfolio.models import AuditEvent, Project, StageChange
+
+    entered: dict[tuple[int, str], object] = {}
+    for change in StageChange.objects.filter(project_id__in=project_ids).order_by("changed_at"):
+        entered[(change.project_id, change.to_stage)] = change.changed_at
+    created = dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "created_at"))
+    gate_at: dict[int, object] = {}
+    for gate in Gate.objects.filter(project_id__in=project_ids):
+        when = entered.get((gate.project_id, gate.from_stage)) or created[gate.project_id]
+        gate_at[gate.pk] = when
+        if gate.opened_at != when:
+            Gate.objects.filter(pk=gate.pk).unaudited_update(opened_at=when)
+
+    versions = {
+        str(v.pk): v
+        for v in CharterVersion.objects.filter(charter__project_id__in=project_ids).select_related(
+            "charter"
+        )
+    }
+    by_number = {(v.charter_id, v.number): v for v in versions.values()}
+    first_approval = {}
+    for v in sorted(versions.values(), key=lambda v: v.number, reverse=True):
+        if v.approved_at:
+            first_approval[v.charter.project_id] = v.approved_at
+    amended = {}  # charter id: when its latest amendment was approved
+    for v in sorted(versions.values(), key=lambda v: v.number):
+        if v.number > 1 and v.approved_at:
+            amended[str(v.charter_id)] = v.approved_at
+    started = {}  # charter id: when its first version was started
+    for v in versions.values():
+        if v.number == 1:
+            started[str(v.charter_id)] = v.created_at
+    signed = {
+        (str(version_id), signer_id): at
+        for version_id, signer_id, at in Signature.objects.filter(
+            version__charter__project_id__in=project_ids
+        ).values_list("version_id", "signer_id", "signed_at")
+    }
+    saves: dict[str, int] = {}
+    events = AuditEvent.objects.filter(project_id__in=project_ids).order_by("id")
+    for event in events.only("id", "action", "object_id", "project_id", "actor_id", "at"):
+        when = None
+        version = versions.get(event.object_id)
+        if event.action == "gate.opened":
+            when = gate_at.get(int(event.object_id))
+        elif version is not None and event.action in (
+            "charter.section_saved",
+            "charter.row_added",
+            "charter.row_removed",
+        ):
+            n = saves[event.object_id] = saves.get(event.object_id, 0) + 1
+            when = version.created_at + timedelta(minutes=n)
+        elif event.action == "charter.started":
+            when = started.get(event.object_id)
+        elif version is not None and event.action == "charter.amendment_started":
+            when = version.created_at
+        elif event.action == "charter.signed":
+            when = signed.get((event.object_id, event.actor_id))
+        elif version is not None and event.action == "charter.submitted":
+            when = version.submitted_at
+        elif version is not None and event.action == "charter.approved":
+            when = version.approved_at
+        elif version is not None and event.action == "charter.superseded":
+            successor = by_number.get((version.charter_id, version.number + 1))
+            when = successor.approved_at if successor else None
+        elif event.action == "charter.goalposts_moved":
+            when = amended.get(event.object_id)
+        elif event.action == "project.updated_from_charter":
+            when = first_approval.get(event.project_id)
+        if when is not None and when != event.at:
+            AuditEvent.objects.filter(pk=event.pk).update(at=when)

@@ -117,3 +117,22 @@ def test_advanced_projects_carry_their_stage_history(demo):
     audited = AuditEvent.objects.filter(action="project.stage_changed")
     assert audited.count() == StageChange.objects.count()
     assert audited.filter(at__lt=timezone.now() - timezone.timedelta(days=60)).exists()
+
+
+def test_timelines_read_in_story_order_not_loading_order(demo):
+    """Charters and gates the demo writes in one run are dated when their story says."""
+    from charters.models import CharterVersion
+    from decisions.models import Gate
+
+    for version in CharterVersion.objects.filter(number=1, submitted_at__isnull=False)[:40]:
+        project = version.charter.project
+        submitted = AuditEvent.objects.get(action="charter.submitted", object_id=str(version.pk)).at
+        assert submitted == version.submitted_at
+        into_poc = project.stage_changes.filter(to_stage=Stage.POC).first()
+        if into_poc is not None:  # the charter was agreed before the PoC began
+            assert submitted <= into_poc.changed_at, project
+    for gate in Gate.objects.filter(from_stage=Stage.POC)[:40]:
+        into_poc = gate.project.stage_changes.filter(to_stage=Stage.POC).first()
+        assert gate.opened_at == into_poc.changed_at
+        opened = AuditEvent.objects.get(action="gate.opened", object_id=str(gate.pk))
+        assert opened.at == gate.opened_at
