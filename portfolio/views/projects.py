@@ -65,7 +65,7 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         project = self.project
         return super().get_context_data(
-            stage_changes=project.stage_changes.select_related("changed_by"),
+            stage_changes=list(project.stage_changes.select_related("changed_by")),
             can_edit=is_pm(self.request.user, project.organisation_id),
             panels=project_panels.render(self.request, project),
             **kwargs,

@@ -491,3 +491,27 @@ def test_the_project_list_marks_overdue_decisions_of_projects_still_in_flight(cl
     assert 'data-testid="overdue"' in row("Late PoC")
     assert 'data-testid="overdue"' not in row("Future PoC")
     assert 'data-testid="overdue"' not in row("Old kill")
+
+
+def test_a_killed_project_says_when_why_and_by_whom_before_anything_else(
+    client, org, pm, executive
+):
+    from portfolio.services import project_change_stage
+
+    project = ProjectFactory(organisation=org, pm=pm, decision_maker=executive)
+    project_change_stage(project=project, to_stage="poc", by=executive)
+    alive = client
+    alive.force_login(pm)
+    assert (
+        'data-testid="killed-banner"' not in alive.get(project.get_absolute_url()).content.decode()
+    )
+    project_change_stage(
+        project=project, to_stage="killed", by=executive, reason="Labels never arrived."
+    )
+    page = client.get(project.get_absolute_url()).content.decode()
+    banner = page[
+        page.index('data-testid="killed-banner"') : page.index(
+            "</div>", page.index("killed-banner")
+        )
+    ]
+    assert f"by {executive}" in banner and "Labels never arrived." in banner
