@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
-from django.db.models import Count
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
 from portfolio.models import Organisation, Project, Stage, WorkerHeartbeat
-from portfolio.panels import home_panels
+from portfolio.panels import home_panels, project_badges
 
 MY_PROJECTS_SHOWN = 20
 
@@ -30,7 +30,24 @@ class HomeView(LoginRequiredMixin, TemplateView):
         visible = Project.objects.visible_to(user)
         if organisation is not None:
             visible = visible.filter(organisation=organisation)
-        mine = list(visible.involving(user).with_people()[: MY_PROJECTS_SHOWN + 1])
+        # What needs attention first: projects in flight by their decision date (overdue ones
+        # on top, undated ones after), then those in production, then the graveyard.
+        mine = list(
+            visible.involving(user)
+            .with_people()
+            .annotate(
+                in_flight=Case(
+                    When(stage__in=[Stage.PROPOSED, Stage.POC, Stage.PILOT], then=Value(0)),
+                    When(stage=Stage.PRODUCTION, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("in_flight", F("decision_date").asc(nulls_last=True), "-updated_at", "-id")[
+                : MY_PROJECTS_SHOWN + 1
+            ]
+        )
+        project_badges.attach(mine[:MY_PROJECTS_SHOWN])
         counts = dict(visible.values_list("stage").annotate(n=Count("id")).order_by())
         stage_counts = [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
         return super().get_context_data(

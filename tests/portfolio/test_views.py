@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -515,3 +515,49 @@ def test_a_killed_project_says_when_why_and_by_whom_before_anything_else(
         )
     ]
     assert f"by {executive}" in banner and "Labels never arrived." in banner
+
+
+def test_home_lists_my_projects_in_flight_first_with_overdue_on_top(client, org, pm, executive):
+    today = date.today()
+    make = lambda name, stage, days: ProjectFactory(  # noqa: E731
+        organisation=org,
+        name=name,
+        pm=pm,
+        decision_maker=executive,
+        stage=stage,
+        decision_date=today + timedelta(days=days) if days is not None else None,
+    )
+    make("Dead one", Stage.KILLED, -40)
+    make("Live one", Stage.PRODUCTION, -100)
+    make("Later PoC", Stage.POC, 30)
+    make("Late PoC", Stage.POC, -3)
+    make("Undated idea", Stage.PROPOSED, None)
+    client.force_login(pm)
+    response = client.get("/")
+    names = [p.name for p in response.context["my_projects"]]
+    assert names == ["Late PoC", "Later PoC", "Undated idea", "Live one", "Dead one"]
+    html = response.content.decode()
+    late_row = html[html.index(">Late PoC</a>") : html.index("</tr>", html.index(">Late PoC</a>"))]
+    assert 'data-testid="overdue"' in late_row
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_home_query_count_does_not_grow(
+    client, org, pm, executive, rows, django_assert_num_queries
+):
+    from tests.charters.helpers import quick_version
+
+    for i in range(rows):
+        quick_version(
+            ProjectFactory(organisation=org, name=f"P{i}", pm=pm, decision_maker=executive)
+        )
+    client.force_login(pm)
+    client.get("/")  # warm the session
+    # session, user, switcher, heartbeat, my projects, stage counts, "may create", the row
+    # badges (goalposts, latest versions with sources and integrations), the apps' home panels.
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get("/")
+    assert len(response.context["my_projects"]) == min(rows, 20)
+
+
+HOME_QUERIES = 13
