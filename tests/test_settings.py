@@ -11,11 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "x7Qp2LmZ9vR4tY8wK1nB6cD3fG5hJ0sA-_uE7iO2pL9qW4eR8tY1uI6oP3aS5dF"
 
 
-def import_production(**env) -> subprocess.CompletedProcess:
-    """Import config.settings.production in a clean interpreter with only ``env`` set."""
+def import_settings(module: str, code: str = "", **env) -> subprocess.CompletedProcess:
+    """Import ``module`` in a clean interpreter with only ``env`` set, then run ``code``."""
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", **env}
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings.production"],
+        [sys.executable, "-c", f"import {module} as s\n{code}"],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -24,11 +24,8 @@ def import_production(**env) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(autouse=True)
-def no_dotenv_secret():
-    dotenv = ROOT / ".env"
-    if dotenv.exists() and "SECRET_KEY" in dotenv.read_text():
-        pytest.skip(".env in the checkout sets SECRET_KEY; this test needs a clean environment")
+def import_production(**env) -> subprocess.CompletedProcess:
+    return import_settings("config.settings.production", **env)
 
 
 POSTGRES = {
@@ -62,3 +59,16 @@ def test_production_refuses_sqlite_and_the_filesystem_broker():
 def test_production_starts_with_a_real_configuration():
     result = import_production(SECRET_KEY=GOOD_KEY, **POSTGRES)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_compose_env_file_is_not_read_unless_named(tmp_path):
+    """`cp .env.example .env` for docker compose must not turn the demo into production."""
+    env_file = tmp_path / "compose.env"
+    env_file.write_text("DEBUG=False\nALLOWED_HOSTS=gatehouse.example.com\n")
+    show = "print(s.DEBUG, s.ALLOWED_HOSTS)"
+    unnamed = import_settings("config.settings.local", show)
+    assert unnamed.returncode == 0, unnamed.stderr
+    assert unnamed.stdout.strip() == "True ['localhost', '127.0.0.1', '[::1]']"
+    named = import_settings("config.settings.local", show, DJANGO_ENV_FILE=str(env_file))
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == "False ['gatehouse.example.com']"

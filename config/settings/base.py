@@ -9,7 +9,11 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# No dotenv file is read unless DJANGO_ENV_FILE names one: the `.env` in the checkout belongs to
+# docker compose (production values such as DEBUG=False and a public ALLOWED_HOSTS), and reading
+# it implicitly would quietly break `make demo` on the same machine.
+if env("DJANGO_ENV_FILE", default=""):
+    environ.Env.read_env(env("DJANGO_ENV_FILE"), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="demo-only-insecure-key-change-me")
