@@ -7,10 +7,12 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import OWNER_FIELDS, Organisation, Project, TokenScope, User
+from .models import OWNER_FIELDS, Organisation, Project, Role, TokenScope, User
+from .services import DECISION_MAKER_NOT_EXECUTIVE, NOT_A_MEMBER
 
 OWNER_HELP = {
     "business_owner": "Accountable for the business value.",
@@ -45,6 +47,17 @@ def members_of(organisation_id: int | None):
     return User.objects.filter(
         memberships__organisation_id=organisation_id, is_active=True
     ).order_by("full_name", "email")
+
+
+def executives_of(organisation_id: int | None, *, keep: int | None = None):
+    """People who may be the decision-maker: the organisation's executives. ``keep`` (a current
+    decision-maker) stays offered so an edit form shows who is named; the service decides."""
+    if not organisation_id:
+        return User.objects.none()
+    executives = Q(memberships__organisation_id=organisation_id, memberships__role=Role.EXECUTIVE)
+    if keep:
+        executives |= Q(pk=keep, memberships__organisation_id=organisation_id)
+    return User.objects.filter(executives, is_active=True).distinct().order_by("full_name", "email")
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -111,9 +124,14 @@ class ProjectForm(forms.Form):
             self.fields[field].queryset = members_of(organisation_id)
             self.fields[field].help_text = OWNER_HELP[field]
             self.fields[field].empty_label = "— nobody yet —"
-            self.fields[field].error_messages["invalid_choice"] = (
-                "This person is not a member of the project's organisation."
-            )
+            self.fields[field].error_messages["invalid_choice"] = NOT_A_MEMBER
+        # DOMAIN.md: the decision-maker is an executive; only executives are offered.
+        self.fields["decision_maker"].queryset = executives_of(
+            organisation_id, keep=project.decision_maker_id if project is not None else None
+        )
+        self.fields["decision_maker"].error_messages["invalid_choice"] = (
+            DECISION_MAKER_NOT_EXECUTIVE
+        )
         self.organisation_id = organisation_id
 
     def _chosen_organisation_id(self) -> int | None:

@@ -7,7 +7,8 @@ import secrets
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -45,6 +46,16 @@ def user_can_edit_project(*, user: User, project: Project) -> bool:
     return is_pm(user, project.organisation_id)
 
 
+def _admin_may(user: User, action: str) -> bool:
+    """An admin working in the Django admin: staff with the model permission (or superuser)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(f"portfolio.{action}_project")
+    )
+
+
 def _unique_slug(*, organisation: Organisation, name: str, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:170] or "project"
     slug, n = base, 2
@@ -57,8 +68,13 @@ def _unique_slug(*, organisation: Organisation, name: str, exclude_pk: int | Non
     return slug
 
 
+NOT_A_MEMBER = "This person is not a member of the project's organisation."
+DECISION_MAKER_NOT_EXECUTIVE = "The decision-maker must be an executive of the organisation."
+
+
 def _validate_project(project: Project) -> None:
-    """Model rules plus the tenancy rule: every named owner is a member of the organisation."""
+    """Model rules plus the tenancy rules: every named owner is a member of the organisation,
+    and the decision-maker is one of its executives (DOMAIN.md)."""
     errors: dict[str, list[str]] = {}
     try:
         # Database constraints are checked with messages about their field: the timebox order
@@ -67,17 +83,23 @@ def _validate_project(project: Project) -> None:
     except ValidationError as exc:
         errors.update(exc.message_dict)
     people = {f: getattr(project, f"{f}_id") for f in OWNER_FIELDS}
-    member_ids = set(
+    roles = dict(
         Membership.objects.filter(
             organisation_id=project.organisation_id,
             user_id__in=[pk for pk in people.values() if pk],
-        ).values_list("user_id", flat=True)
+        ).values_list("user_id", "role")
     )
     for field, pk in people.items():
-        if pk and pk not in member_ids:
-            errors.setdefault(field, []).append(
-                "This person is not a member of the project's organisation."
-            )
+        if pk and pk not in roles:
+            errors.setdefault(field, []).append(NOT_A_MEMBER)
+    decision_maker = people["decision_maker"]
+    if (
+        decision_maker
+        and decision_maker in roles
+        and roles[decision_maker] != Role.EXECUTIVE
+        and _decision_maker_rule_applies(project)
+    ):
+        errors.setdefault("decision_maker", []).append(DECISION_MAKER_NOT_EXECUTIVE)
     if (
         project.timebox_start
         and project.timebox_end
@@ -96,6 +118,47 @@ def _validate_project(project: Project) -> None:
         raise ValidationError(errors)
 
 
+def _decision_maker_rule_applies(project: Project) -> bool:
+    """Whether a non-executive decision-maker is refused on this save.
+
+    Always for a new project, a project still in flight, or a newly named decision-maker. A
+    project in production or killed keeps the decision-maker who made its calls, even if they
+    have since left the executive role: editing its summary must not fail on history.
+    """
+    if project.pk is None or project.stage not in (Stage.PRODUCTION, Stage.KILLED):
+        return True
+    stored = Project.objects.filter(pk=project.pk).values_list("decision_maker_id", flat=True)
+    return stored.first() != project.decision_maker_id
+
+
+def _is_slug_clash(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "project_slug_per_org" in text or "portfolio_project.slug" in text
+
+
+def _save_with_free_slug(project: Project, *, exclude_pk: int | None = None) -> None:
+    """Save ``project`` under the first free slug for its name.
+
+    The slug is picked by reading what is taken, so two saves of the same name at the same
+    moment can pick the same one; the loser of that race hits the unique constraint. Each try
+    runs in a savepoint, so the clash is rolled back alone and the next free slug is tried.
+    """
+    for attempt in range(5):
+        project.slug = _unique_slug(
+            organisation=project.organisation, name=project.name, exclude_pk=exclude_pk
+        )
+        try:
+            with transaction.atomic():
+                project.save()
+            return
+        except IntegrityError as exc:
+            if not _is_slug_clash(exc) or attempt == 4:
+                raise
+            if exclude_pk is None:
+                project.pk = None  # the failed INSERT must not leave an id behind
+                project._state.adding = True
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -111,8 +174,15 @@ def project_create(
     timebox_start: date | None = None,
     timebox_end: date | None = None,
     decision_date: date | None = None,
+    via_admin: bool = False,
 ) -> Project:
-    if user_role_in(user=by, organisation=organisation) != Role.PM:
+    """Register a project. ``via_admin`` is for the Django admin only: a staff user with the
+    add permission may then register a project in an organisation they are not a PM of (the
+    PM is not defaulted to them); every other rule, and the audit, stay the same."""
+    if via_admin:
+        if not _admin_may(by, "add"):
+            raise PermissionDenied("Only an admin with the right to add projects can do this.")
+    elif user_role_in(user=by, organisation=organisation) != Role.PM:
         raise PermissionDenied("Only a PM of this organisation can register a project.")
     project = Project(
         organisation=organisation,
@@ -122,15 +192,14 @@ def project_create(
         production_owner=production_owner,
         engineering_owner=engineering_owner,
         decision_maker=decision_maker,
-        pm=pm if pm is not None else by,
+        pm=pm if pm is not None or via_admin else by,
         timebox_start=timebox_start,
         timebox_end=timebox_end,
         decision_date=decision_date,
         created_by=by,
     )
     _validate_project(project)
-    project.slug = _unique_slug(organisation=organisation, name=project.name)
-    project.save()
+    _save_with_free_slug(project)
     audit.record(
         actor=by,
         action="project.created",
@@ -140,17 +209,22 @@ def project_create(
             for k, v in audit.snapshot(project, ["name", "summary", *OWNER_FIELDS]).items()
             if v
         },
+        note="In the admin." if via_admin else "",
     )
     return project
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: User, **changes) -> Project:
+def project_update(*, project: Project, by: User, via_admin: bool = False, **changes) -> Project:
+    """Change a project's editable fields (PMs). ``via_admin``: see ``project_create``."""
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: ["This field cannot be changed here."] for f in sorted(unknown)})
     project = Project.objects.select_for_update().get(pk=project.pk)
-    if not user_can_edit_project(user=by, project=project):
+    if via_admin:
+        if not _admin_may(by, "change"):
+            raise PermissionDenied("Only an admin with the right to change projects can do this.")
+    elif not user_can_edit_project(user=by, project=project):
         raise PermissionDenied("Only a PM of this organisation can edit its projects.")
     before = audit.snapshot(project, PROJECT_EDITABLE_FIELDS)
     for field, value in changes.items():
@@ -158,15 +232,20 @@ def project_update(*, project: Project, by: User, **changes) -> Project:
             project, field, value.strip() if field == "name" and isinstance(value, str) else value
         )
     _validate_project(project)
-    if "name" in changes:
-        project.slug = _unique_slug(
-            organisation=project.organisation, name=project.name, exclude_pk=project.pk
-        )
     changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
     if changed:
         project.updated_at = timezone.now()
-        project.save()
-        audit.record(actor=by, action="project.updated", instance=project, changes=changed)
+        if "name" in changed:
+            _save_with_free_slug(project, exclude_pk=project.pk)
+        else:
+            project.save()
+        audit.record(
+            actor=by,
+            action="project.updated",
+            instance=project,
+            changes=changed,
+            note="In the admin." if via_admin else "",
+        )
     return project
 
 
@@ -226,13 +305,81 @@ def project_change_stage(
     return change
 
 
+_OWNER_LABELS = {
+    "business_owner": "business owner",
+    "production_owner": "production owner",
+    "engineering_owner": "engineering owner",
+    "decision_maker": "decision-maker",
+    "pm": "PM",
+}
+
+
+def _list_projects(named: list[tuple[Project, list[str]]], limit: int = 10) -> str:
+    """“Invoice triage (decision-maker, PM), Churn radar (business owner) and 3 more”."""
+    parts = [f"{p.name} ({', '.join(roles)})" for p, roles in named[:limit]]
+    text = ", ".join(parts)
+    if len(named) > limit:
+        text += f" and {len(named) - limit} more"
+    return text
+
+
+def _named_on(*, user: User, organisation_id: int) -> list[tuple[Project, list[str]]]:
+    """The organisation's projects naming ``user`` as an owner, with the roles they hold."""
+    condition = Q()
+    for field in OWNER_FIELDS:
+        condition |= Q(**{f"{field}_id": user.pk})
+    projects = Project.objects.filter(condition, organisation_id=organisation_id)
+    return [
+        (p, [_OWNER_LABELS[f] for f in OWNER_FIELDS if getattr(p, f"{f}_id") == user.pk])
+        for p in projects.order_by("name", "pk")
+    ]
+
+
+def membership_validate_remove(*, membership: Membership) -> None:
+    """Refuse removing someone who is still a named owner of a project of the organisation:
+    owners must be members, so they are replaced as owner first."""
+    named = _named_on(user=membership.user, organisation_id=membership.organisation_id)
+    if named:
+        raise ValidationError(
+            f"{membership.user} cannot be removed from {membership.organisation}: they are "
+            f"still named on {_list_projects(named)}. Replace them as owner there first.",
+            code="still_an_owner",
+        )
+
+
+def membership_validate_role(*, membership: Membership, role: str) -> None:
+    """Refuse taking the executive role from the decision-maker of a project still in flight."""
+    if membership.pk is None or membership.role != Role.EXECUTIVE or role == Role.EXECUTIVE:
+        return
+    named = [
+        (p, ["decision-maker"])
+        for p in Project.objects.active()
+        .filter(organisation_id=membership.organisation_id, decision_maker_id=membership.user_id)
+        .order_by("name", "pk")
+    ]
+    if named:
+        raise ValidationError(
+            {
+                "role": [
+                    f"{membership.user} is the decision-maker of {_list_projects(named)}, and a "
+                    "decision-maker must be an executive. Name another decision-maker there "
+                    "first."
+                ]
+            },
+            code="still_decision_maker",
+        )
+
+
 @transaction.atomic
 def membership_set(
     *, user: User, organisation: Organisation, role: str, by: User | None = None
 ) -> Membership:
+    """Give ``user`` ``role`` in ``organisation`` (a new membership or a changed role)."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Unknown role {role!r}."]})
-    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, organisation=organisation).first()
+    )
     if membership is None:
         membership = Membership.objects.create(user=user, organisation=organisation, role=role)
         audit.record(
@@ -242,6 +389,7 @@ def membership_set(
             changes={"role": [None, role]},
         )
     elif membership.role != role:
+        membership_validate_role(membership=membership, role=role)
         old, membership.role = membership.role, role
         membership.save(update_fields=["role"])
         audit.record(
@@ -255,6 +403,13 @@ def membership_set(
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User | None) -> None:
+    """Remove a membership; refused while the person is a named owner in the organisation."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "organisation")
+        .get(pk=membership.pk)
+    )
+    membership_validate_remove(membership=membership)
     audit.record(
         actor=by,
         action="membership.removed",
