@@ -1,6 +1,16 @@
+"""The Django admin for people who run Gatehouse. It writes through ``portfolio.services`` like
+every page: the same rules (shown next to their field), the same audit trail."""
+
+from __future__ import annotations
+
+import copy
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 
+from . import services
 from .models import (
     Membership,
     Organisation,
@@ -12,14 +22,94 @@ from .models import (
 )
 
 
+def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the form field it is about."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class MembershipAdminForm(forms.ModelForm):
+    """A membership as the admin edits it; the service's refusals appear next to the role."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "organisation", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        current = self.instance
+        if current.pk is None:
+            return cleaned
+        for field in ("user", "organisation"):
+            chosen = cleaned.get(field)
+            if chosen is not None and chosen.pk != getattr(current, f"{field}_id"):
+                self.add_error(
+                    field,
+                    "A membership cannot move to another person or organisation; "
+                    "remove it and add a new one.",
+                )
+        role = cleaned.get("role")
+        if role:
+            try:
+                services.membership_validate_role(membership=current, role=role)
+            except ValidationError as exc:
+                _add_errors(self, exc)
+        return cleaned
+
+
+class MembershipInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses removing a person who is still a named owner, before anything is saved."""
+
+    def clean(self):
+        super().clean()
+        problems = []
+        for form in self.forms:
+            if not self.can_delete or not self._should_delete_form(form):
+                continue
+            if form.instance.pk is None:
+                continue
+            try:
+                services.membership_validate_remove(membership=form.instance)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        if problems:
+            raise ValidationError(problems)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipAdminForm
+    formset = MembershipInlineFormSet
     extra = 1
     autocomplete_fields = ["user", "organisation"]
 
 
+class MembershipsThroughServices:
+    """For admins with a membership inline: saves and removals go through the services."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        memberships = formset.save(commit=False)  # collects new, changed and deleted rows
+        for membership in formset.deleted_objects:
+            services.membership_remove(membership=membership, by=request.user)
+        for membership in memberships:
+            saved = services.membership_set(
+                user=membership.user,
+                organisation=membership.organisation,
+                role=membership.role,
+                by=request.user,
+            )
+            membership.pk = saved.pk
+            membership._state.adding = False
+        return None
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(MembershipsThroughServices, DjangoUserAdmin):
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "is_partner", "is_staff", "is_active", "last_login"]
     list_filter = ["is_partner", "is_staff", "is_active", "memberships__role"]
@@ -46,7 +136,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(MembershipsThroughServices, admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -55,11 +145,77 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Memberships are written by ``membership_set`` and removed by ``membership_remove``:
+    audited, and a person still named as a project owner cannot be removed."""
+
+    form = MembershipAdminForm
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+    delete_confirmation_template = "portfolio/admin/membership_delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "portfolio/admin/membership_delete_selected_confirmation.html"
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership belongs to one person in one organisation; only the role changes.
+        return ["user", "organisation"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        saved = services.membership_set(
+            user=obj.user, organisation=obj.organisation, role=obj.role, by=request.user
+        )
+        obj.pk = saved.pk
+        obj.created_at = saved.created_at
+        obj._state.adding = False
+
+    def get_deleted_objects(self, objs, request):
+        """The delete pages list why a membership cannot go instead of a confirm button."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for membership in objs:
+            try:
+                services.membership_validate_remove(membership=membership)
+            except ValidationError as exc:
+                protected.extend(exc.messages)
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.membership_remove(membership=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # One by one through the service (a bulk delete would skip the audit and is refused).
+        for membership in queryset.select_related("user", "organisation"):
+            services.membership_remove(membership=membership, by=request.user)
+
+
+class ProjectAdminForm(forms.ModelForm):
+    """The project fields an admin may edit, checked by the service's own rules so that an
+    error (an owner who is not a member, a decision-maker who is not an executive…) appears
+    next to its field and nothing is saved."""
+
+    class Meta:
+        model = Project
+        fields = ["organisation", *services.PROJECT_EDITABLE_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation", getattr(self.instance, "organisation", None))
+        if organisation is None:
+            return cleaned  # the organisation field already says what is wrong
+        candidate = copy.copy(self.instance)
+        candidate.organisation = organisation
+        for field in services.PROJECT_EDITABLE_FIELDS:
+            if field in cleaned:
+                setattr(candidate, field, cleaned[field])
+        if isinstance(candidate.name, str):
+            candidate.name = candidate.name.strip()
+        try:
+            services._validate_project(candidate)
+        except ValidationError as exc:
+            _add_errors(self, exc)
+        return cleaned
 
 
 class StageChangeInline(admin.TabularInline):
@@ -71,9 +227,21 @@ class StageChangeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    """Saves go through ``project_create`` / ``project_update`` (their ``via_admin`` variant:
+    staff with the model permission, no PM role needed), so the rules and the audit are the
+    pages' own. The stage moves only by a decision; projects are never deleted (a project ends
+    with a kill decision)."""
+
+    form = ProjectAdminForm
     list_display = [
         "name",
         "organisation",
@@ -85,7 +253,7 @@ class ProjectAdmin(admin.ModelAdmin):
     ]
     list_filter = ["stage", "organisation"]
     search_fields = ["name", "summary", "organisation__name"]
-    readonly_fields = ["stage", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["slug", "stage", "created_by", "created_at", "updated_at"]
     autocomplete_fields = [
         "organisation",
         "business_owner",
@@ -98,9 +266,35 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [StageChangeInline]
     date_hierarchy = "created_at"
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # a project stays in the organisation it was registered in
+            return ["organisation", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        values = {f: form.cleaned_data[f] for f in services.PROJECT_EDITABLE_FIELDS}
+        if change:
+            saved = services.project_update(project=obj, by=request.user, via_admin=True, **values)
+        else:
+            saved = services.project_create(
+                organisation=form.cleaned_data["organisation"],
+                by=request.user,
+                via_admin=True,
+                **values,
+            )
+        # The admin goes on with ``obj`` (inlines, the log, the redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
 
 @admin.register(StageChange)
 class StageChangeAdmin(admin.ModelAdmin):
+    """The stage log: written by decisions only, never edited or deleted here."""
+
     list_display = ["project", "from_stage", "to_stage", "changed_by", "changed_at"]
     list_filter = ["to_stage"]
     search_fields = ["project__name"]
@@ -110,6 +304,9 @@ class StageChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
