@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
 from django import forms
 from django.db.models import Q
 
+from .api.filters import MAX_ID
 from .models import OWNER_FIELDS, Membership, Organisation, Project, Stage, User
 
 
@@ -21,13 +24,29 @@ class OwnerFilter(django_filters.ModelChoiceFilter):
         return qs.filter(condition)
 
 
-def _visible_people(request):
+def _visible_people(request, *, organisation_id: int | None = None, keep: int | None = None):
+    """People the owner filter offers: members of the organisations the visitor sees — of the
+    chosen organisation only, when there is one (plus ``keep``, the owner already chosen, so
+    switching organisation does not turn a chosen owner into an error)."""
     if request is None:
         return User.objects.none()
     organisations = Organisation.objects.visible_to(request.user)
-    return User.objects.filter(
-        pk__in=Membership.objects.filter(organisation__in=organisations).values("user_id")
-    ).order_by("full_name", "email")
+    memberships = Membership.objects.filter(organisation__in=organisations)
+    people = User.objects.filter(pk__in=memberships.values("user_id"))
+    if organisation_id is not None:
+        in_organisation = Q(
+            pk__in=memberships.filter(organisation_id=organisation_id).values("user_id")
+        )
+        people = people.filter((in_organisation | Q(pk=keep)) if keep else in_organisation)
+    return people.order_by("full_name", "email")
+
+
+def _id_in(data, key: str) -> int | None:
+    """A positive id from the query string, or None for anything else (left to the form)."""
+    raw = (data.get(key) or "").strip() if data is not None else ""
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    return None
 
 
 def _visible_organisations(request):
@@ -52,6 +71,14 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields = ["q", "organisation", "stage", "owner"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        organisation_id = _id_in(self.data, "organisation")
+        if organisation_id is not None:
+            self.filters["owner"].queryset = partial(
+                _visible_people, organisation_id=organisation_id, keep=_id_in(self.data, "owner")
+            )
 
     def narrowing(self) -> bool:
         """True when the visitor narrowed the list beyond the organisation (search, stage, owner)."""

@@ -1,26 +1,49 @@
-"""Query filters of the portfolio endpoints. Ordering is always the cursor's (newest first)."""
+"""Query filters of the portfolio endpoints. Ordering is always the cursor's (newest first).
+
+Ids in query parameters: a value that is not a whole number is a 400 naming the parameter; a
+whole number that names nothing — including one beyond any id the database can hold — is an
+unknown id like any other and gives an empty list, on SQLite as on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from portfolio.models import OWNER_FIELDS, Membership, Project, Role, Stage
 
+# The largest id a 64-bit primary key holds; larger numbers would overflow SQLite's INTEGER.
+MAX_ID = 2**63 - 1
+
+
+def known_id(value: int) -> bool:
+    """Whether ``value`` can be an id at all (a positive 64-bit integer)."""
+    return 0 < value <= MAX_ID
+
 
 def _by_organisation(queryset, value: str, path: str = "organisation"):
     """An organisation given by id or by slug."""
     value = (value or "").strip()
-    if value.isdigit():
-        return queryset.filter(**{f"{path}_id": int(value)})
+    if value.isascii() and value.isdigit():
+        number = int(value)
+        if not known_id(number):
+            return queryset.none()
+        return queryset.filter(**{f"{path}_id": number})
     return queryset.filter(**{f"{path}__slug": value})
 
 
+class IdField(forms.IntegerField):
+    default_error_messages = {"invalid": "Give an id: a whole number."}
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class UserIdFilter(django_filters.NumberFilter):
-    """A user id (documented as an integer, not a decimal number)."""
+class UserIdFilter(django_filters.Filter):
+    """A user id (documented as an integer; 1.5 or 1e30 is refused, not rounded)."""
+
+    field_class = IdField
 
 
 class OrganisationFilterMixin(django_filters.FilterSet):
@@ -48,9 +71,11 @@ class ProjectFilter(OrganisationFilterMixin):
         fields = ["organisation", "stage", "owner"]
 
     def filter_owner(self, queryset, name, value):
+        if not known_id(value):
+            return queryset.none()
         condition = Q()
         for field in OWNER_FIELDS:
-            condition |= Q(**{f"{field}_id": int(value)})
+            condition |= Q(**{f"{field}_id": value})
         return queryset.filter(condition)
 
 

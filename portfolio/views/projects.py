@@ -52,6 +52,9 @@ class ProjectListView(LoginRequiredMixin, View):
             "can_create": Organisation.objects.editable_by(request.user).exists(),
         }
         if _wants_fragment(request):
+            # The owner choices follow the organisation filter: swap them in out of band.
+            project_filter.form.fields["owner"].widget.attrs["hx-swap-oob"] = "true"
+            context["owner_choices_oob"] = True
             response = render(request, f"{self.template_name}#results", context)
         else:
             response = render(request, self.template_name, context)

@@ -136,6 +136,43 @@ def test_invalid_filter_value_is_a_400_naming_the_parameter(partner):
     assert "stage" in response.json()
 
 
+HUGE = "9" * 25  # beyond any 64-bit id: overflowed SQLite's INTEGER (a 500) before
+
+
+@pytest.mark.parametrize(
+    "url, params, answer",
+    [
+        # Not a whole number: a 400 naming the parameter.
+        (LIST, {"owner": "1e30"}, {"owner": ["Give an id: a whole number."]}),
+        (LIST, {"owner": "1.5"}, {"owner": ["Give an id: a whole number."]}),
+        (LIST, {"owner": "pat"}, {"owner": ["Give an id: a whole number."]}),
+        # A whole number that is nobody's id, however large: an empty list, like any unknown id.
+        (LIST, {"owner": HUGE}, []),
+        (LIST, {"owner": "999999"}, []),
+        (LIST, {"owner": "0"}, []),
+        (LIST, {"organisation": HUGE}, []),
+        (LIST, {"organisation": "1e30"}, []),  # not digits: read as a slug nobody has
+        (reverse("api:membership-list"), {"organisation": HUGE}, []),
+    ],
+)
+def test_impossible_ids_in_filters_answer_400_or_nothing_never_500(
+    project, partner, url, params, answer
+):
+    response = api_as(partner).get(url, params)
+    if answer == []:
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == []
+    else:
+        assert response.status_code == 400
+        assert response.json() == answer
+
+
+def test_owner_filter_does_not_round_a_fraction(project, pm, partner):
+    # 1.5 used to be read as 1; an exact id still works.
+    assert names(api_as(partner).get(LIST, {"owner": f"{pm.pk}"})) == {"Invoice triage"}
+    assert api_as(partner).get(LIST, {"owner": f"{pm.pk}.5"}).status_code == 400
+
+
 def test_cursor_pagination_walks_every_project_once(org, pm):
     ProjectFactory.create_batch(5, organisation=org)
     client = api_as(pm)
@@ -330,6 +367,21 @@ def test_owner_outside_the_organisation_refused_on_patch(project, pm, outsider):
     assert list(response.json()) == ["pm"]
 
 
+def test_decision_maker_must_be_an_executive(project, pm, viewer, org):
+    response = api_as(pm).patch(detail(project), {"decision_maker": viewer.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "decision_maker": ["The decision-maker must be an executive of the organisation."]
+    }
+    response = api_as(pm).post(
+        LIST, {"organisation": org.pk, "name": "Triage", "decision_maker": pm.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["decision_maker"]
+    project.refresh_from_db()
+    assert project.decision_maker.email == "exec@acme.test"
+
+
 def test_delete_is_not_allowed(project, pm):
     response = api_as(pm).delete(detail(project))
     assert response.status_code == 405
@@ -376,6 +428,33 @@ def test_project_list_query_count_does_not_grow(
     # session, user, the page of projects
     with django_assert_num_queries(3):
         response = client.get(LIST, {"page_size": 200})
+    assert len(response.json()["results"]) == min(rows, 200)
+
+
+@pytest.mark.parametrize("rows", [5, 500])
+def test_project_list_query_count_does_not_grow_with_a_token(
+    org, pm, executive, rows, django_assert_num_queries
+):
+    from portfolio.services import token_create
+
+    people = [member(org, "viewer") for _ in range(3)]
+    ProjectFactory.create_batch(
+        rows,
+        organisation=org,
+        pm=pm,
+        decision_maker=executive,
+        business_owner=people[0],
+        production_owner=people[1],
+        engineering_owner=people[2],
+    )
+    _, secret = token_create(user=pm, name="BI export")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client.get(LIST)  # first use records the token's last-used time (then at most once a minute)
+    # the token with its user, the page of projects
+    with django_assert_num_queries(2):
+        response = client.get(LIST, {"page_size": 200})
+    assert response.status_code == 200
     assert len(response.json()["results"]) == min(rows, 200)
 
 

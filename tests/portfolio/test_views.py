@@ -61,6 +61,50 @@ def test_stage_search_and_owner_filters_narrow_the_list(client, pm, executive, l
     assert names_in(client.get(LIST, {"owner": pm.pk, "stage": "proposed"})) == ["Churn radar"]
 
 
+def test_owner_choices_follow_the_chosen_organisation(
+    client, org, other_org, partner, pm, outsider, listed
+):
+    client.force_login(partner)
+    everyone = client.get(LIST).context["filter"].form.fields["owner"].queryset
+    assert {pm, outsider} <= set(everyone)
+    narrowed = client.get(LIST, {"organisation": org.pk}).context["filter"].form
+    assert pm in narrowed.fields["owner"].queryset
+    assert outsider not in narrowed.fields["owner"].queryset
+    # An owner already chosen stays a valid choice when the organisation changes: the list is
+    # honestly empty rather than the owner filter silently dropped.
+    response = client.get(LIST, {"organisation": org.pk, "owner": outsider.pk})
+    assert not response.context["filter"].form.errors
+    assert names_in(response) == []
+    # The htmx answer swaps the owner choices in next to the results.
+    html = client.get(
+        LIST, {"organisation": other_org.pk}, headers={"HX-Request": "true"}
+    ).content.decode()
+    owner_select = re.search(r'<select name="owner"[^>]*>.*?</select>', html, re.S).group(0)
+    assert 'hx-swap-oob="true"' in owner_select and 'id="id_owner"' in owner_select
+    assert "Olga Outsider" in owner_select and "Pat Manager" not in owner_select
+    # The full page renders the filter once, without an out-of-band copy.
+    page = client.get(LIST, {"organisation": org.pk}).content.decode()
+    assert page.count('name="owner"') == 1 and "hx-swap-oob" not in page
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"owner": "9" * 25}, "owner"),
+        ({"owner": "1e30"}, "owner"),
+        ({"owner": "1.5"}, "owner"),
+        ({"organisation": "9" * 25}, "organisation"),
+        ({"organisation": "1e30"}, "organisation"),
+    ],
+)
+def test_impossible_filter_values_are_errors_next_to_the_filter(client, pm, listed, params, field):
+    client.force_login(pm)
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    assert list(response.context["filter"].form.errors) == [field]
+    assert "Select a valid choice" in field_block(response.content.decode(), f"id_{field}")
+
+
 def test_filtered_to_nothing_offers_to_clear_the_filters(client, pm, listed):
     client.force_login(pm)
     html = client.get(LIST, {"stage": "killed"}).content.decode()
@@ -179,8 +223,9 @@ def test_project_list_query_count_does_not_grow(
     client.get(LIST, headers=headers)  # warm the session
     # session, user, switcher organisations, heartbeat, "may create" check, count, one page
     # of projects with their people, then the row badges: goalposts, latest charter versions
-    # with their data sources and integrations; the full page adds the two filter choice lists.
-    with django_assert_num_queries(11 if htmx else 13):
+    # with their data sources and integrations; the partial adds the owner choices (swapped in
+    # out of band), the full page the two filter choice lists.
+    with django_assert_num_queries(12 if htmx else 13):
         response = client.get(LIST, {"stage": "proposed"}, headers=headers)
     assert response.status_code == 200
     assert len(response.context["projects"]) == min(rows, 25)
@@ -278,6 +323,48 @@ def test_owner_options_lists_members_of_the_chosen_organisation(client, org, pm,
     assert 'id="id_decision_maker"' in html
     assert f'<option value="{executive.pk}" selected>' in html
     assert "Erin Executive" in html and "Pat Manager" in html
+
+
+def test_only_executives_are_offered_as_decision_maker(client, org, pm, executive, viewer):
+    client.force_login(pm)
+    form = client.get(CREATE).context["form"]  # the PM's only organisation is chosen already
+    assert list(form.fields["decision_maker"].queryset) == [executive]
+    assert set(form.fields["business_owner"].queryset) == {pm, executive, viewer}
+    html = client.get(reverse("portfolio:owner-options"), {"organisation": org.pk}).content.decode()
+    decision_maker = field_block(html, "id_decision_maker")
+    assert "Erin Executive" in decision_maker
+    assert "Vic Viewer" not in decision_maker and "Pat Manager" not in decision_maker
+    assert "Vic Viewer" in field_block(html, "id_production_owner")
+
+
+def test_a_viewer_as_decision_maker_is_refused_next_to_the_field(client, org, pm, viewer):
+    client.force_login(pm)
+    response = client.post(CREATE, _form(org, pm, decision_maker=viewer.pk))
+    assert response.status_code == 200
+    assert not Project.objects.exists()
+    html = response.content.decode()
+    block = field_block(html, "id_decision_maker")
+    assert "The decision-maker must be an executive of the organisation." in block
+    assert 'value="Invoice triage"' in html
+
+
+def test_edit_form_keeps_showing_a_decision_maker_who_left_the_role(
+    client, org, pm, executive, project
+):
+    from portfolio.services import membership_set, project_change_stage
+
+    project_change_stage(project=project, to_stage=Stage.KILLED, by=executive)
+    membership_set(user=executive, organisation=org, role="viewer")
+    client.force_login(pm)
+    url = reverse("portfolio:project-edit", args=[project.pk])
+    form = client.get(url).context["form"]
+    assert executive in form.fields["decision_maker"].queryset
+    data = _form(org, pm, name="Invoice triage", decision_maker=executive.pk)
+    data["summary"] = "Killed: the data never arrived."
+    assert client.post(url, data).status_code == 302
+    project.refresh_from_db()
+    assert project.summary == "Killed: the data never arrived."
+    assert project.decision_maker == executive
 
 
 def test_owner_options_for_an_unknown_organisation_is_404(client, pm):
