@@ -32,7 +32,27 @@ cleanup() {
   if [ -f "$redis_pidfile" ]; then kill "$(cat "$redis_pidfile")" 2>/dev/null || true; fi
   rm -rf "$workdir"
 }
-trap cleanup EXIT INT TERM
+child=""
+stop_child() {
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then kill "-$1" "$child" 2>/dev/null; fi
+  if [ -n "$child" ]; then wait "$child" 2>/dev/null; fi
+}
+on_interrupt() {
+  # Ctrl-C reaches the command itself (it is in our process group): let it stop on its own
+  # (pytest prints its summary) and only stop it after 10 s, so it is not interrupted twice.
+  for _ in $(seq 100); do
+    if [ -z "$child" ] || ! kill -0 "$child" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  stop_child TERM
+  exit 130
+}
+# A signal ends the script (the EXIT trap then stops the services): a handler that does not
+# exit lets bash carry on with the rest of the script. The command is stopped first, so the
+# databases are not pulled from under a test that is still running.
+trap cleanup EXIT
+trap on_interrupt INT
+trap 'stop_child TERM; exit 143' TERM
 
 if [ -z "${DATABASE_URL:-}" ]; then
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -61,7 +81,13 @@ fi
 export CELERY_BROKER_URL="$REDIS_URL" CELERY_RESULT_BACKEND="$REDIS_URL"
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-"$@"
+# In the background so that a signal runs its trap at once (bash runs traps only between
+# commands) and can stop the command; SIGINT back to default (bash ignores it in background
+# commands) and stdin kept, so Ctrl-C and a debugger behave as in the foreground.
+( trap - INT QUIT; exec "$@" ) <&0 &
+child=$!
+wait "$child"
 status=$?
+child=""
 if [ $status -eq 5 ]; then echo "No tests were collected: that is a failure." >&2; status=1; fi
 exit $status
