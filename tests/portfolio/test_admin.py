@@ -4,7 +4,7 @@ refusals next to the field, audits every change and never deletes projects or th
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -46,6 +46,10 @@ def form_data(response) -> dict:
     data = {}
     form = response.context["adminform"].form
     for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, datetime):  # the admin's split date and time inputs
+            data[f"{name}_0"], data[f"{name}_1"] = value.date().isoformat(), f"{value:%H:%M:%S}"
+            continue
         value = _value(form[name])
         if value is not None:
             data[name] = value
@@ -312,3 +316,22 @@ def test_membership_inline_cannot_move_a_membership_to_someone_else(admin_client
     assert response.status_code == 200
     assert "remove it and add a new one" in response.content.decode()
     assert Membership.objects.filter(user=viewer, organisation=org).exists()
+
+
+def test_user_page_membership_inline_goes_through_the_services(admin_client, org, pm, project):
+    url = reverse("admin:portfolio_user_change", args=[pm.pk])
+    data = form_data(admin_client.get(url))
+    data.pop("password", None)
+    data["memberships-0-role"] = "viewer"
+    data["memberships-0-DELETE"] = "on"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Invoice triage (PM)" in response.content.decode()
+    assert Membership.objects.get(user=pm, organisation=org).role == "pm"
+
+    del data["memberships-0-DELETE"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert Membership.objects.get(user=pm, organisation=org).role == "viewer"
+    event = AuditEvent.objects.get(action="membership.updated")
+    assert event.changes == {"role": ["pm", "viewer"]}

@@ -119,3 +119,25 @@ def test_pm_registers_a_poc_fixing_a_mistake_without_losing_input(
     project = Project.objects.get(name="Supplier email classifier")
     assert page.url.endswith(project.get_absolute_url())
     assert project.decision_maker == executive and project.pm == pm
+
+
+def test_owner_choices_follow_the_organisation_filter(
+    live_server, login, partner, pm, outsider, portfolio, other_project
+):
+    page = login(partner)
+    page.goto(f"{live_server.url}/projects/")
+    owner = page.get_by_role("search", name="Filter projects").get_by_label("Owner")
+    expect(owner.locator("option", has_text="Olga Outsider")).to_have_count(1)
+    expect(owner.locator("option", has_text="Pat Manager")).to_have_count(1)
+
+    page.evaluate("window.__stillHere = true")
+    filters = page.get_by_role("search", name="Filter projects")
+    filters.get_by_label("Organisation").select_option(label="Globex Retail")
+    expect(page).to_have_url(re.compile(r"organisation="))
+    expect(page.locator("#project-results tbody tr")).to_have_count(1)
+    # The owner select now offers only Globex's people, and still works as a filter.
+    expect(owner.locator("option", has_text="Pat Manager")).to_have_count(0)
+    owner.select_option(label="Olga Outsider")
+    expect(page).to_have_url(re.compile(rf"owner={outsider.pk}"))
+    expect(page.locator("#project-results tbody tr")).to_have_count(1)
+    assert page.evaluate("window.__stillHere") is True
