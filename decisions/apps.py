@@ -15,7 +15,16 @@ class DecisionsConfig(AppConfig):
         # The default gates come back after a flush (e.g. between transactional tests).
         post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="decisions-default-gates")
 
+        from portfolio.hooks import project_created
+
         from . import panels
+        from .services import gate_open
+
+        # A new project stands at its first gate from the start (the API's gate list, the
+        # timeline and the decisions-due page see it without anyone opening a page first).
+        project_created.register(
+            "first-gate", lambda *, project, by: gate_open(project=project, by=by)
+        )
 
         project_panels.register(
             "gate",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import audit
+from .hooks import project_created
 from .models import (
     OWNER_FIELDS,
     Membership,
@@ -211,6 +212,7 @@ def project_create(
         },
         note="In the admin." if via_admin else "",
     )
+    project_created.run(project=project, by=by)
     return project
 
 

@@ -45,8 +45,8 @@ def test_create_defaults_the_pm_to_the_creator_and_audits(org, pm, executive):
     project = create(org, pm, name="  Invoice triage ", decision_maker=executive)
     assert project.pm == pm and project.created_by == pm
     assert project.name == "Invoice triage" and project.stage == Stage.PROPOSED
-    event = AuditEvent.objects.get(project=project)
-    assert (event.action, event.actor) == ("project.created", pm)
+    event = AuditEvent.objects.get(project=project, action="project.created")
+    assert event.actor == pm
     assert event.changes["decision_maker"] == [None, executive.pk]
     assert event.changes["pm"] == [None, pm.pk]
 
@@ -369,7 +369,7 @@ def test_admin_variant_needs_a_staff_user_with_the_permission(org, pm, executive
     superuser = UserFactory(is_staff=True, is_superuser=True)
     project = create(org, superuser, via_admin=True, decision_maker=executive)
     assert project.pm is None  # an admin is not made the PM of a project they registered
-    event = AuditEvent.objects.get(project=project)
+    event = AuditEvent.objects.get(project=project, action="project.created")
     assert (event.actor, event.note) == (superuser, "In the admin.")
     project = services.project_update(
         project=project, by=superuser, via_admin=True, summary="Set up by the admin."

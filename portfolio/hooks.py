@@ -1,0 +1,28 @@
+"""What other apps do when the portfolio creates a project, inside the same transaction.
+
+Not a signal: ``portfolio.services.project_create`` calls the registered functions by name, so
+a reader of the service sees that something follows. An app registers in ``AppConfig.ready()``::
+
+    from portfolio.hooks import project_created
+    project_created.register("gate", lambda *, project, by: gate_open(project=project, by=by))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class HookRegistry:
+    def __init__(self) -> None:
+        self._hooks: dict[str, tuple[int, Callable[..., object]]] = {}
+
+    def register(self, key: str, fn: Callable[..., object], *, order: int = 50) -> None:
+        self._hooks[key] = (order, fn)
+
+    def run(self, **kwargs) -> None:
+        for _key, (_order, fn) in sorted(self._hooks.items(), key=lambda kv: (kv[1][0], kv[0])):
+            fn(**kwargs)
+
+
+# Called with project=<the new project>, by=<who registered it>.
+project_created = HookRegistry()
