@@ -8,14 +8,21 @@ the same number of queries at 5 events or 5,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Value
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 
 from portfolio.models import AuditEvent, Project, StageChange
 
+from .defaults import GATES
 from .models import CriterionMark, Decision, Measurement
 
 # Audit actions already told by a row of their own on the timeline.
@@ -90,6 +97,7 @@ AUDIT_PHRASES = {
     "charter.goalposts_moved": ("Charter", "moved the goalposts"),
     "charter.superseded": ("Charter", "superseded the previous charter version"),
     "gate.opened": ("Gate", "opened a gate"),
+    "project.decision_date_set": ("Project", "set the decision date"),
     "ownership.accepted": ("Handoff", "accepted production ownership"),
     "membership.created": ("Team", "added a member"),
     "membership.updated": ("Team", "changed a member's role"),
@@ -99,24 +107,97 @@ AUDIT_PHRASES = {
 CHANGES_SHOWN = 4
 
 
-def _shown(value) -> str:
+# Changes that are not a field of the audited model, told in words: the criteria a gate opened
+# with (older events list their keys) and the roles a signature was given as.
+CRITERION_TITLES = {key: title for g in GATES for key, title, *_ in g["criteria"]}
+
+
+def _signer_roles() -> dict[str, str]:
+    try:
+        from charters.models import SignerRole
+    except ImportError:  # pragma: no cover - the charters app is always installed
+        return {}
+    return dict(SignerRole.choices)
+
+
+EXTRA_LABELS = {
+    "criteria": ("Criteria", lambda: CRITERION_TITLES),
+    "signed_as": ("Signed as", _signer_roles),
+}
+
+
+def _field(object_type: str, name: str):
+    """The concrete model field an audit change names, or None."""
+    try:
+        field = apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+    return field if getattr(field, "concrete", False) else None
+
+
+def _is_person(field) -> bool:
+    return field is not None and field.is_relation and field.related_model is get_user_model()
+
+
+def _value(field, value, people: dict, labels: dict | None = None) -> str:
+    """An audited value as a person reads it: a choice's label, a person's name, a date."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_value(field, v, people, labels) for v in value)
+    if labels is not None:
+        return str(labels.get(value, value))
+    if field is not None:
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if _is_person(field):
+            return str(people.get(value, value))
+        try:
+            if isinstance(field, models.DateTimeField):
+                when = timezone.localtime(datetime.fromisoformat(str(value)))
+                return date_format(when, "j M Y H:i")
+            if isinstance(field, models.DateField):
+                return date_format(date.fromisoformat(str(value)), "j M Y")
+        except ValueError:
+            pass
     return str(value)
 
 
-def describe_audit(event: AuditEvent) -> dict:
-    """The badge, the sentence and the readable changes of one audit event."""
+def people_ids(event: AuditEvent) -> set[int]:
+    """The people an audit event's changes name by id (owners, signers...)."""
+    ids: set[int] = set()
+    for name, pair in (event.changes or {}).items():
+        if _is_person(_field(event.object_type, name)) and isinstance(pair, list | tuple):
+            ids.update(v for v in pair if isinstance(v, int))
+    return ids
+
+
+def describe_audit(event: AuditEvent, people: dict | None = None) -> dict:
+    """The badge, the sentence and the readable changes of one audit event: field labels and
+    value labels, never codes ("Status: Draft → In review", "Decision-maker: Eve Executive")."""
+    people = people or {}
     badge, phrase = AUDIT_PHRASES.get(
         event.action, ("Change", event.action.replace(".", " ").replace("_", " "))
     )
-    changes = [
-        (field.replace("_", " ").capitalize(), _shown(pair[0]), _shown(pair[1]))
-        for field, pair in (event.changes or {}).items()
-        if isinstance(pair, list | tuple) and len(pair) == 2
-    ]
+    changes = []
+    for name, pair in (event.changes or {}).items():
+        if not (isinstance(pair, list | tuple) and len(pair) == 2):
+            continue
+        field = _field(event.object_type, name)
+        label, labels = None, None
+        if name in EXTRA_LABELS:
+            label, make = EXTRA_LABELS[name]
+            labels = make()
+        elif field is not None:
+            label = capfirst(str(field.verbose_name))
+        label = label or name.replace("_", " ").capitalize()
+        changes.append(
+            (
+                label,
+                _value(field, pair[0], people, labels),
+                _value(field, pair[1], people, labels),
+            )
+        )
     return {
         "badge": badge,
         "phrase": phrase,
@@ -130,6 +211,7 @@ class Event:
     kind: str
     at: datetime
     obj: object
+    people: dict = field(default_factory=dict)
 
     @property
     def template(self) -> str:
@@ -137,7 +219,7 @@ class Event:
 
     @property
     def audit(self) -> dict | None:
-        return describe_audit(self.obj) if self.kind == "audit" else None
+        return describe_audit(self.obj, self.people) if self.kind == "audit" else None
 
 
 def _loaders():
@@ -172,8 +254,11 @@ def hydrate(rows) -> list[Event]:
         kind: {o.pk: o for o in qs.filter(pk__in=wanted.get(kind) or [0])}
         for kind, qs in _loaders().items()
     }
+    # The people audit changes name by id, by name: one query, whatever the page holds.
+    ids = set().union(*(people_ids(o) for o in objects["audit"].values()))
+    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids or [0])}
     return [
-        Event(kind=kind, at=at, obj=objects[kind][ref])
+        Event(kind=kind, at=at, obj=objects[kind][ref], people=people)
         for kind, ref, at in rows
         if ref in objects.get(kind, {})
     ]
