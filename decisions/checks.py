@@ -86,7 +86,9 @@ def production_owner_accepted(f: ProjectFacts) -> tuple[bool, str]:
     if a is None:
         return False, f"{owner} has not accepted ownership yet (run cost, on-call, budget line)."
     return True, (
-        f"{owner} accepted run cost, on-call and budget line “{a.budget_line}” "
+        f"{owner}"
+        + (f" ({a.team})" if a.team else "")
+        + f" accepted run cost, on-call and budget line “{a.budget_line}” "
         f"on {a.accepted_at:%d %b %Y}."
     )
 

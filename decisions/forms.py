@@ -53,7 +53,8 @@ class MarkForm(forms.Form):
 
 class MeasurementForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=MeasurementKind.choices)
-    value = forms.DecimalField(label="Value", max_digits=16, decimal_places=4)
+    # Precision is the service's rule: it rounds to the 4 decimal places a reading keeps.
+    value = forms.DecimalField(label="Value", help_text="Rounded to 4 decimal places.")
     measured_at = forms.DateTimeField(
         label="Measured at",
         required=False,
@@ -65,6 +66,9 @@ class MeasurementForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.HiddenInput)
+    # The gate the decision-maker looked at: a second click or a stale page is refused by the
+    # service instead of being judged against the next gate.
+    gate = forms.IntegerField(required=False, widget=forms.HiddenInput)
     rationale = forms.CharField(
         label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -74,6 +78,7 @@ class DecisionForm(forms.Form):
         choices=[("", "— choose —"), *KillReason.choices],
     )
     new_kill_deadline = forms.DateField(label="New kill deadline", required=False, widget=DATE)
+    # Extend: the gate's new decision date. Go: the decision date of the next gate.
     new_decision_date = forms.DateField(label="New decision date", required=False, widget=DATE)
     pivot = forms.BooleanField(
         label="Start a successor project (a pivot) with a copy of this charter", required=False
@@ -86,6 +91,14 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("supersedes") and not data.get("gate"):
+            raise ValidationError(
+                "The form did not say which gate it decides: reload the page and decide again."
+            )
+        return data
 
 
 class OwnershipForm(forms.Form):
@@ -100,4 +113,11 @@ class OwnershipForm(forms.Form):
         max_length=200,
         help_text="The cost centre or budget line that pays for operations.",
     )
-    team = forms.CharField(label="Your team", required=False, max_length=120)
+    # Required (DOMAIN: one person, in one team) — by the service, so that someone who is not
+    # the named owner is refused (403) before being told about empty fields.
+    team = forms.CharField(
+        label="Your team",
+        required=False,
+        max_length=120,
+        help_text="The one team that will run it.",
+    )

@@ -25,11 +25,8 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
     role = role_in(user, project.organisation_id)
     gate = facts.gate
     open_gate = gate is not None and project.stage == gate.gate.from_stage
-    measurements = sorted(
-        {m.pk: m for m in [*facts.latest_by_kind.values(), *facts.readings[-10:]]}.values(),
-        key=lambda m: m.measured_at,
-        reverse=True,
-    )
+    # The same readings the mark view accepts: an offered choice is always a valid one.
+    measurements = selectors.evidence_measurements(project)
     bound_mark = forms.get("mark")
     criteria = []
     if gate is not None:
@@ -44,8 +41,10 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
     decisions = facts.decisions
     in_force = [d for d in decisions if not selectors._is_superseded(d)]
     latest_in_force = in_force[0] if in_force else None
-    can_decide = bool(project.decision_maker_id and project.decision_maker_id == user.pk)
+    is_decision_maker = bool(project.decision_maker_id and project.decision_maker_id == user.pk)
+    can_decide = is_decision_maker and facts.decision_maker_is_executive
     k = facts.kill_condition
+    successors = [d.successor for d in decisions if d.successor_id]
     return {
         "project": project,
         "facts": facts,
@@ -61,6 +60,13 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
         "can_measure": role in (Role.PM, Role.EXECUTIVE) and project.stage != Stage.KILLED,
         "measurement_form": forms.get("measurement") or MeasurementForm(prefix="m"),
         "can_decide": can_decide and open_gate,
+        "is_decision_maker": is_decision_maker,
+        "dm_not_executive": bool(project.decision_maker_id)
+        and not facts.decision_maker_is_executive,
+        "next_decision_default": facts.next_decision_default,
+        "hx_target": "#gate-panel",
+        "pivot_from": selectors.pivot_sources(project),
+        "successors": successors,
         "decision_form": forms.get("decision") or DecisionForm(prefix="d"),
         "supersede_form": forms.get("supersede") or DecisionForm(prefix="s"),
         "decision_error_outcome": (

@@ -25,6 +25,7 @@ from .models import (
     Decision,
     Gate,
     GateCriterion,
+    GateTemplate,
     MarkState,
     Measurement,
     MeasurementKind,
@@ -74,7 +75,8 @@ class KillCondition:
     @property
     def sentence(self) -> str:
         if self.status == "undefined":
-            return "The kill condition is set by the approved charter's threshold and deadline."
+            # No full stop: pages end the sentence (after "— 5 days left", say).
+            return "The kill condition is set by the approved charter's threshold and deadline"
         cmp = "≥" if self.direction == "higher" else "≤"
         threshold = f"{self.threshold.normalize():f}"
         return f"{self.metric_name or 'The metric'} {cmp} {threshold} {self.unit} by " + (
@@ -150,6 +152,8 @@ class GateState:
     extensions_used: int
     max_extensions: int
     decisions: list[Decision]
+    # The template of the gate a go opens (None after the pilot: production has no gate).
+    next_gate: GateTemplate | None = None
 
     @property
     def met_count(self) -> int:
@@ -193,6 +197,15 @@ class ProjectFacts:
     gate: GateState | None = None
     readings: list[Measurement] = field(default_factory=list)
     max_extensions: int = DEFAULT_MAX_EXTENSIONS
+    gate_templates: dict[str, GateTemplate] = field(default_factory=dict)
+
+    @property
+    def next_decision_default(self) -> date | None:
+        """A go at the charter gate sets the graduation gate's decision date to the approved
+        charter's (its timebox ends in that decision); after the PoC the decision-maker gives it."""
+        if self.gate is None or self.gate.gate.from_stage != Stage.PROPOSED:
+            return None
+        return getattr(self.approved, "decision_date", None)
 
     @property
     def decision_date(self) -> date | None:
@@ -315,6 +328,7 @@ def load_facts(
             role=Role.EXECUTIVE,
         ).values_list("organisation_id", "user_id")
     )
+    templates = {t.from_stage: t for t in GateTemplate.objects.all()}
     policies = dict(
         OrganisationPolicy.objects.filter(
             organisation_id__in={p.organisation_id for p in projects}
@@ -324,6 +338,7 @@ def load_facts(
         p = f.project
         f.decision_maker_is_executive = (p.organisation_id, p.decision_maker_id) in executives
         f.max_extensions = policies.get(p.organisation_id, DEFAULT_MAX_EXTENSIONS)
+        f.gate_templates = templates
 
     for d in (
         Decision.objects.filter(project_id__in=ids)
@@ -445,15 +460,28 @@ def _gate_state(gate: Gate, f: ProjectFacts) -> GateState:
                 statuses.append(CriterionStatus(criterion=c, met=met, detail=detail))
     in_force = [d for d in f.decisions if d.gate_id == gate.pk and not _is_superseded(d)]
     extends = [d for d in in_force if d.outcome == Outcome.EXTEND]
-    decision_date = extends[0].new_decision_date if extends else f.project.decision_date
     return GateState(
         gate=gate,
         criteria=statuses,
-        decision_date=decision_date,
+        decision_date=_gate_decision_date(gate, f, in_force),
         extensions_used=len(extends),
         max_extensions=f.max_extensions,
         decisions=[d for d in f.decisions if d.gate_id == gate.pk],
+        next_gate=f.gate_templates.get(gate.to_stage),
     )
+
+
+def _gate_decision_date(gate: Gate, f: ProjectFacts, in_force: list[Decision]) -> date | None:
+    """Each gate has its own decision date. The gate the project stands at has the project's
+    (which a go into the stage or an extend sets, and which every list shows); a gate already
+    decided keeps the date it had when it was decided, from its decision's snapshot."""
+    if f.project.stage == gate.from_stage:
+        return f.project.decision_date
+    for d in in_force:
+        value = (d.snapshot or {}).get("gate", {}).get("decision_date")
+        if value:
+            return date.fromisoformat(value)
+    return None
 
 
 def project_facts(project: Project, *, with_readings: bool = True, **kwargs) -> ProjectFacts:
@@ -461,11 +489,52 @@ def project_facts(project: Project, *, with_readings: bool = True, **kwargs) -> 
 
 
 def decisions_due(user, *, today: date | None = None) -> list[ProjectFacts]:
-    """Every gate ``user`` must decide — they are the decision-maker of an active project they
-    can see — soonest decision date first (no date last)."""
-    projects = Project.objects.visible_to(user).active().filter(decision_maker=user).with_people()
+    """Every gate ``user`` must decide — they are the named decision-maker of an active project
+    in an organisation where they are an executive (nobody else may decide) — soonest decision
+    date first (no date last)."""
+    projects = (
+        Project.objects.visible_to(user)
+        .active()
+        .filter(
+            decision_maker=user,
+            organisation__in=Membership.objects.filter(user=user, role=Role.EXECUTIVE).values(
+                "organisation"
+            ),
+        )
+        .with_people()
+    )
     facts = load_facts(projects, today=today)
     return sorted(
         facts.values(),
         key=lambda f: (f.decision_date is None, f.decision_date or date.max, f.project.name),
+    )
+
+
+EVIDENCE_PER_KIND = 20
+
+
+def evidence_measurements(project: Project) -> list[Measurement]:
+    """The readings a criterion mark may cite: the newest of each kind, newest first. The mark
+    form offers exactly these and the mark view accepts exactly these (one query)."""
+    return list(
+        Measurement.objects.filter(project=project)
+        .annotate(
+            row=Window(
+                RowNumber(),
+                partition_by=[F("kind")],
+                order_by=[F("measured_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(row__lte=EVIDENCE_PER_KIND)
+        .order_by("-measured_at", "-id")
+    )
+
+
+def pivot_sources(project: Project) -> list[Decision]:
+    """The kills that started ``project`` as their successor (a pivot), with the killed project."""
+    return list(
+        Decision.objects.filter(successor=project)
+        .in_force()
+        .select_related("project")
+        .order_by("-decided_at", "-id")
     )

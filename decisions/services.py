@@ -17,7 +17,7 @@ Only the latest decision in force on the project can be superseded.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -52,6 +52,7 @@ from .models import (
 MARKING_ROLES = frozenset({Role.PM, Role.EXECUTIVE})
 MEASURING_ROLES = frozenset({Role.PM, Role.EXECUTIVE})
 FUTURE_SKEW = timedelta(minutes=5)
+TEAM_REQUIRED = "Name the team that will run it."
 
 
 def _raise(field: str, message: str):
@@ -103,7 +104,7 @@ def gate_open(*, project: Project, by: User | None = None, stage: str | None = N
         action="gate.opened",
         instance=gate,
         project=project,
-        changes={"criteria": [None, [c.key for c in template.criteria.all()]]},
+        changes={"criteria": [None, [c.title for c in template.criteria.all()]]},
     )
     return gate
 
@@ -130,8 +131,11 @@ def criterion_mark(
 
     Only a PM or executive of the organisation; only before the gate is decided. Every mark is a
     new row: the history of who marked what and when is never overwritten."""
-    criterion = GateCriterion.objects.select_related("gate__project").get(pk=criterion.pk)
-    gate, project = criterion.gate, criterion.gate.project
+    criterion = GateCriterion.objects.select_related("gate").get(pk=criterion.pk)
+    gate = criterion.gate
+    # Lock the project before reading its stage: ``decision_record`` holds this lock while it
+    # moves the stage, so a mark waits for a decision in flight and then sees the gate closed.
+    project = Project.objects.select_for_update().get(pk=gate.project_id)
     if role_in(by, project.organisation_id) not in MARKING_ROLES:
         raise PermissionDenied("Only a PM or an executive of this organisation can mark criteria.")
     if criterion.kind != CriterionKind.MANUAL:
@@ -186,7 +190,10 @@ def ownership_accept(
     budget_line: str,
     team: str = "",
 ) -> OwnershipAcceptance:
-    """The production owner's side of the handoff: being named is not consent; this is."""
+    """The production owner's side of the handoff: being named is not consent; this is.
+
+    DOMAIN.md: "one person, in one team, with a budget line for operations" — so the team is
+    required as well as the three commitments and the budget line."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.production_owner_id is None or project.production_owner_id != by.pk:
         raise PermissionDenied("Only the project's named production owner can accept ownership.")
@@ -203,6 +210,9 @@ def ownership_accept(
     budget_line = (budget_line or "").strip()
     if not budget_line:
         errors["budget_line"] = ["Name the budget line that pays for operations."]
+    team = (team or "").strip()
+    if not team:
+        errors["team"] = [TEAM_REQUIRED]
     if errors:
         raise ValidationError(errors)
     acceptance = OwnershipAcceptance(
@@ -212,7 +222,7 @@ def ownership_accept(
         accepts_on_call=True,
         accepts_budget_line=True,
         budget_line=budget_line,
-        team=(team or "").strip(),
+        team=team,
     )
     acceptance.full_clean()
     acceptance.save()
@@ -228,6 +238,17 @@ def ownership_accept(
 
 
 # --- measurements -------------------------------------------------------------------------
+
+VALUE_PLACES = Decimal("0.0001")  # Measurement.value has 4 decimal places
+VALUE_LIMIT = Decimal(10) ** 12  # ... and 16 digits in all
+
+
+def _earliest_reading_day(project: Project) -> date:
+    """Readings start when the project does: the day it was registered, or its timebox start
+    when the PoC began before it was registered here. A reading dated 0001-01-01 is a typo."""
+    created = timezone.localtime(project.created_at).date()
+    start = project.timebox_start
+    return min(created, start) if start else created
 
 
 @transaction.atomic
@@ -257,12 +278,22 @@ def measurement_record(
     except (InvalidOperation, ValueError):
         errors["value"] = ["Enter a number."]
     else:
-        if kind in (MeasurementKind.LATENCY, MeasurementKind.COST) and value < 0:
-            errors["value"] = ["Latency and cost cannot be negative."]
+        if abs(value) >= VALUE_LIMIT:
+            errors["value"] = ["Enter a number with at most 12 digits before the decimal point."]
+        else:
+            # A harness reports 0.87654321; the reading keeps the 4 decimal places it stores.
+            value = value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
+            if kind in (MeasurementKind.LATENCY, MeasurementKind.COST) and value < 0:
+                errors["value"] = ["Latency and cost cannot be negative."]
     now = timezone.now()
     measured_at = measured_at or now
+    earliest = _earliest_reading_day(project)
     if measured_at > now + FUTURE_SKEW:
         errors["measured_at"] = ["A measurement cannot be in the future."]
+    elif timezone.localtime(measured_at).date() < earliest:
+        errors["measured_at"] = [
+            f"A measurement cannot be dated before the project began ({earliest:%d %b %Y})."
+        ]
     if project.stage in (Stage.KILLED,):
         errors["project"] = ["This project was killed; it takes no more measurements."]
     if errors:
@@ -293,8 +324,20 @@ def measurement_record(
 
 # --- decisions ----------------------------------------------------------------------------
 
+# How far ahead a decision may set a date: an extension's kill deadline and decision date, and
+# the next gate's decision date set by a go. A year covers any pilot; 9999-12-31 is a typo.
+DATE_HORIZON = timedelta(days=365)
+GATE_DECIDED = "This gate has already been decided."
+NOT_AN_EXECUTIVE = "The decision-maker must be an executive of the organisation."
 
-def _snapshot(facts) -> dict:
+
+def _stage_word(stage: str) -> str:
+    """A stage's name inside a sentence: "the pilot", "the PoC"."""
+    label = Stage(stage).label
+    return label if label.isupper() or label == "PoC" else label.lower()
+
+
+def _snapshot(facts, *, next_gate: GateTemplate | None, next_decision_date: date | None) -> dict:
     from .selectors import KILL_STATUS_LABELS
 
     gate = facts.gate
@@ -308,6 +351,14 @@ def _snapshot(facts) -> dict:
             "to": gate.gate.to_stage,
             "decision_date": gate.decision_date.isoformat() if gate.decision_date else None,
         },
+        "next_gate": (
+            {
+                "name": next_gate.name,
+                "decision_date": next_decision_date.isoformat() if next_decision_date else None,
+            }
+            if next_gate is not None
+            else None
+        ),
         "criteria": [
             {
                 "key": c.criterion.key,
@@ -342,6 +393,43 @@ def _snapshot(facts) -> dict:
     }
 
 
+def _kill_deadline_before(facts, *, superseding: Decision | None, today: date) -> date | None:
+    """The kill deadline an extension extends: the approved charter's, or the last extension's
+    in force — not counting the extension being corrected (a correction of a mistyped date may
+    be shorter than the mistake, never shorter than what was in force before it)."""
+    from .selectors import _is_superseded, kill_condition
+
+    extend = next(
+        (
+            d
+            for d in facts.decisions
+            if d.outcome == Outcome.EXTEND
+            and not _is_superseded(d)
+            and (superseding is None or d.pk != superseding.pk)
+        ),
+        None,
+    )
+    return kill_condition(
+        approved=facts.approved, latest_metric=None, extend=extend, today=today
+    ).deadline
+
+
+def _check_date(
+    errors: dict, field: str, value: date, *, today: date, project: Project, what: str
+) -> None:
+    limit = today + DATE_HORIZON
+    if value < today:
+        errors[field] = [f"The {what} cannot be in the past."]
+    elif value > limit:
+        errors[field] = [
+            f"The {what} can be at most a year ahead: give a date by {limit:%d %b %Y}."
+        ]
+    elif project.timebox_start and value < project.timebox_start:
+        errors[field] = [
+            f"The {what} cannot be before the timebox starts ({project.timebox_start:%d %b %Y})."
+        ]
+
+
 def _validate_outcome(
     *,
     outcome: str,
@@ -350,19 +438,51 @@ def _validate_outcome(
     reason_category: str,
     new_kill_deadline: date | None,
     new_decision_date: date | None,
+    next_gate: GateTemplate | None,
     today: date,
     superseding: Decision | None,
-) -> None:
+) -> date | None:
+    """Raise the rule an outcome breaks, field by field. Returns the decision date the decision
+    sets: the gate's new one for an extend, the next gate's for a go (None otherwise)."""
     gate = facts.gate
+    project = facts.project
     if outcome not in Outcome.values:
         _raise("outcome", "Choose go, kill or extend.")
     errors: dict[str, list[str]] = {}
-    if outcome == Outcome.GO and not gate.all_met:
-        errors["outcome"] = [
-            f"Go is refused: {len(gate.unmet)} of {gate.total} criteria are not met — "
-            + "; ".join(c.criterion.title for c in gate.unmet)
-            + "."
-        ]
+    sets_date = None
+    if outcome == Outcome.GO:
+        if not gate.all_met:
+            errors["outcome"] = [
+                f"Go is refused: {len(gate.unmet)} of {gate.total} criteria are not met — "
+                + "; ".join(c.criterion.title for c in gate.unmet)
+                + "."
+            ]
+        if next_gate is None:
+            if new_decision_date is not None:
+                errors["new_decision_date"] = [
+                    f"No gate follows {_stage_word(gate.gate.to_stage)}: "
+                    "leave the decision date empty."
+                ]
+        elif new_decision_date is not None:
+            sets_date = new_decision_date
+            _check_date(
+                errors,
+                "new_decision_date",
+                new_decision_date,
+                today=today,
+                project=project,
+                what=f"decision date of the {next_gate.name.lower()}",
+            )
+        elif gate.gate.from_stage == Stage.PROPOSED and getattr(
+            facts.approved, "decision_date", None
+        ):
+            # The charter's timebox ends in the decision the PoC leads to: the graduation gate.
+            sets_date = facts.approved.decision_date
+        else:
+            errors["new_decision_date"] = [
+                f"Give the decision date of the {next_gate.name.lower()}: "
+                f"when the {_stage_word(gate.gate.to_stage)} will be decided."
+            ]
     if outcome == Outcome.KILL:
         if reason_category not in KillReason.values:
             errors["reason_category"] = ["Choose why the project is killed."]
@@ -377,20 +497,62 @@ def _validate_outcome(
                 f"This gate has already been extended {used}× — the organisation allows "
                 f"{gate.max_extensions}. Decide go or kill."
             ]
+        current = _kill_deadline_before(facts, superseding=superseding, today=today)
         if new_kill_deadline is None:
             errors["new_kill_deadline"] = ["Give the new kill deadline."]
-        elif new_kill_deadline < today:
-            errors["new_kill_deadline"] = ["The new kill deadline cannot be in the past."]
+        elif current is not None and new_kill_deadline <= current:
+            errors["new_kill_deadline"] = [
+                "An extension gives more time: the new kill deadline must be later than the "
+                f"current one ({current:%d %b %Y})."
+            ]
+        else:
+            _check_date(
+                errors,
+                "new_kill_deadline",
+                new_kill_deadline,
+                today=today,
+                project=project,
+                what="new kill deadline",
+            )
         if new_decision_date is None:
             errors["new_decision_date"] = ["Give the new decision date."]
         elif new_kill_deadline and new_decision_date < new_kill_deadline:
             errors["new_decision_date"] = [
                 "The decision date must be on or after the kill deadline."
             ]
+        else:
+            _check_date(
+                errors,
+                "new_decision_date",
+                new_decision_date,
+                today=today,
+                project=project,
+                what="new decision date",
+            )
+        sets_date = new_decision_date
         if not rationale:
             errors["rationale"] = ["Say what the extra time is for."]
     if errors:
         raise ValidationError(errors)
+    return sets_date
+
+
+def _set_decision_date(*, project: Project, decision_date: date, by: User, note: str) -> None:
+    """The project's decision date is the date of the gate it stands at: every list, badge and
+    reminder reads it. A decision that sets a gate's date writes it here, audited."""
+    before = project.decision_date
+    if before == decision_date:
+        return
+    project.decision_date = decision_date
+    project.updated_at = timezone.now()
+    project.save(update_fields=["decision_date", "updated_at"])
+    audit.record(
+        actor=by,
+        action="project.decision_date_set",
+        instance=project,
+        changes={"decision_date": [audit._plain(before), audit._plain(decision_date)]},
+        note=note,
+    )
 
 
 def _start_successor(*, project: Project, by: User, name: str, facts) -> Project:
@@ -434,6 +596,7 @@ def decision_record(
     project: Project,
     outcome: str,
     by: User,
+    gate: Gate | None = None,
     rationale: str = "",
     reason_category: str = "",
     new_kill_deadline: date | None = None,
@@ -444,23 +607,33 @@ def decision_record(
     supersede_reason: str = "",
     today: date | None = None,
 ) -> Decision:
-    """Go, kill or extend at the project's current gate, by its named decision-maker only.
+    """Go, kill or extend at the project's current gate, by its named decision-maker only, who
+    must be an executive of the organisation.
 
-    Go needs every criterion met (the refusal lists the unmet ones); kill needs a reason
-    category and a rationale and may start a successor project (a pivot); extend needs a new kill
-    deadline and decision date and is limited per gate by the organisation's policy. The decision
-    keeps a snapshot of the criteria and the latest measurements, and writes the stage change.
+    ``gate`` is the gate the decision-maker looked at (pages and the API always send it): when
+    it is no longer the current gate — a double click, a stale page, a retried request — the
+    decision is refused instead of being judged against the next gate.
+
+    Go needs every criterion met (the refusal lists the unmet ones) and sets the decision date
+    of the next gate (``new_decision_date``: required after the PoC; at the charter gate it
+    defaults to the approved charter's decision date; production has no gate). Kill needs a
+    reason category and a rationale and may start a successor project (a pivot). Extend needs a
+    kill deadline later than the current one and a decision date on or after it, both within a
+    year, and is limited per gate by the organisation's policy. A decision date set by a go or
+    an extend becomes the project's decision date. The decision keeps a snapshot of the
+    criteria and the latest measurements, and writes the stage change.
     """
     from .selectors import gate_state, project_facts
 
     project = Project.objects.select_for_update(of=("self",)).with_people().get(pk=project.pk)
     if project.decision_maker_id is None or project.decision_maker_id != by.pk:
         raise PermissionDenied("Only the project's named decision-maker can record a decision.")
-    if role_in(by, project.organisation_id) is None:
-        raise PermissionDenied("The decision-maker must be a member of the organisation.")
+    if role_in(by, project.organisation_id) != Role.EXECUTIVE:
+        raise PermissionDenied(NOT_AN_EXECUTIVE)
     today = today or timezone.localdate()
     rationale = (rationale or "").strip()
     supersede_reason = (supersede_reason or "").strip()
+    expected_gate = gate
 
     if supersedes is not None:
         supersedes = Decision.objects.select_related("gate").get(pk=supersedes.pk)
@@ -477,8 +650,15 @@ def decision_record(
         if not supersede_reason:
             _raise("supersede_reason", "Say why the earlier decision was a mistake.")
         gate = supersedes.gate
+        if expected_gate is not None and expected_gate.pk != gate.pk:
+            _raise("gate", "The decision you correct was made at another gate.")
     else:
         gate = gate_open(project=project)
+        if expected_gate is not None:
+            if expected_gate.project_id != project.pk:
+                _raise("gate", "That gate belongs to another project.")
+            if gate is None or expected_gate.pk != gate.pk:
+                _raise("gate", GATE_DECIDED)
         if gate is None:
             _raise("outcome", f"A project in {project.get_stage_display()} has no gate to decide.")
 
@@ -487,19 +667,8 @@ def decision_record(
     if facts.gate is None or facts.gate.gate.pk != gate.pk:
         facts.gate = gate_state(gate, facts)
 
-    _validate_outcome(
-        outcome=outcome,
-        facts=facts,
-        rationale=rationale,
-        reason_category=reason_category,
-        new_kill_deadline=new_kill_deadline,
-        new_decision_date=new_decision_date,
-        today=today,
-        superseding=supersedes,
-    )
-    if pivot and outcome != Outcome.KILL:
-        _raise("pivot", "Only a kill can start a successor project.")
-
+    if outcome not in Outcome.values:
+        _raise("outcome", "Choose go, kill or extend.")
     target = {
         Outcome.GO: gate.to_stage,
         Outcome.KILL: Stage.KILLED,
@@ -517,6 +686,21 @@ def decision_record(
             ),
         )
 
+    next_gate = facts.gate.next_gate if outcome == Outcome.GO else None
+    sets_date = _validate_outcome(
+        outcome=outcome,
+        facts=facts,
+        rationale=rationale,
+        reason_category=reason_category,
+        new_kill_deadline=new_kill_deadline,
+        new_decision_date=new_decision_date,
+        next_gate=next_gate,
+        today=today,
+        superseding=supersedes,
+    )
+    if pivot and outcome != Outcome.KILL:
+        _raise("pivot", "Only a kill can start a successor project.")
+
     successor = None
     if pivot:
         successor = _start_successor(project=project, by=by, name=successor_name, facts=facts)
@@ -529,13 +713,13 @@ def decision_record(
         rationale=rationale,
         reason_category=reason_category if outcome == Outcome.KILL else "",
         new_kill_deadline=new_kill_deadline if outcome == Outcome.EXTEND else None,
-        new_decision_date=new_decision_date if outcome == Outcome.EXTEND else None,
+        new_decision_date=sets_date,
         from_stage=project.stage,
         to_stage=target,
         supersedes=supersedes,
         supersede_reason=supersede_reason,
         successor=successor,
-        snapshot=_snapshot(facts),
+        snapshot=_snapshot(facts, next_gate=next_gate, next_decision_date=sets_date),
     )
     decision.full_clean()
     decision.save()
@@ -551,8 +735,20 @@ def decision_record(
             + (f": {rationale}" if rationale else ""),
             at=decision.decided_at,
         )
-        project.refresh_from_db(fields=["stage"])
+        project.refresh_from_db(fields=["stage", "updated_at"])
         gate_open(project=project, by=by)
     else:
         project_touch(project=project)
+    if sets_date is not None:
+        _set_decision_date(
+            project=project,
+            decision_date=sets_date,
+            by=by,
+            note=(
+                f"Extended at the {gate.name.lower()}."
+                if outcome == Outcome.EXTEND
+                else f"Decision date of the {next_gate.name.lower()}, set by the go at the "
+                f"{gate.name.lower()}."
+            ),
+        )
     return decision

@@ -24,7 +24,7 @@ from portfolio.views.mixins import ProjectScopedMixin
 
 from . import selectors, services
 from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm, add_service_errors
-from .models import Decision, GateCriterion, KillReason, Measurement, MeasurementSource
+from .models import Decision, Gate, GateCriterion, KillReason, MeasurementSource
 from .panels import gate_context
 from .timeline import hydrate, timeline_page
 
@@ -62,9 +62,8 @@ class CriterionMarkView(ProjectScopedMixin, View):
             pk=criterion_pk,
             gate__project=self.project,
         )
-        measurements = Measurement.objects.filter(project=self.project).order_by("-measured_at")[
-            :50
-        ]
+        # The readings the panel offered: the form validates the choice against the same list.
+        measurements = selectors.evidence_measurements(self.project)
         form = MarkForm(request.POST, prefix=f"c{criterion.pk}", measurements=measurements)
         if form.is_valid():
             data = form.cleaned_data
@@ -75,12 +74,8 @@ class CriterionMarkView(ProjectScopedMixin, View):
                     by=request.user,
                     evidence_text=data["evidence_text"],
                     evidence_url=data["evidence_url"],
-                    evidence_measurement=(
-                        Measurement.objects.filter(
-                            project=self.project, pk=data["evidence_measurement"]
-                        ).first()
-                        if data["evidence_measurement"]
-                        else None
+                    evidence_measurement={m.pk: m for m in measurements}.get(
+                        data["evidence_measurement"]
                     ),
                 )
             except ValidationError as exc:
@@ -123,7 +118,10 @@ class MeasurementCreateView(ProjectScopedMixin, View):
 
 
 class DecideView(ProjectScopedMixin, View):
-    """Go / kill / extend, or a superseding decision. The service decides who may."""
+    """Go / kill / extend, or a superseding decision. The service decides who may.
+
+    A failed decision goes back where it was made, with the errors next to the fields: the gate
+    panel of the project page, or the project's card on the decisions-due agenda (``next``)."""
 
     def post(self, request, project_pk):
         prefix = "s" if request.POST.get("s-outcome") else "d"
@@ -135,11 +133,18 @@ class DecideView(ProjectScopedMixin, View):
                 supersedes = get_object_or_404(
                     Decision, pk=data["supersedes"], project=self.project
                 )
+            gate = None
+            if data["gate"]:
+                gate = Gate.objects.filter(pk=data["gate"], project=self.project).first()
+                if gate is None:
+                    form.add_error("gate", "That gate is not one of this project's.")
+        if not form.errors:
             try:
                 decision = services.decision_record(
                     project=self.project,
                     outcome=data["outcome"],
                     by=request.user,
+                    gate=gate,
                     rationale=data["rationale"],
                     reason_category=data["reason_category"],
                     new_kill_deadline=data["new_kill_deadline"],
@@ -152,6 +157,8 @@ class DecideView(ProjectScopedMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         if form.errors:
+            if prefix == "d" and form.data.get("d-next") == reverse("decisions:due"):
+                return _due_response(request, failed=(self.project.pk, form), status=422)
             key = "supersede" if prefix == "s" else "decision"
             return _gate_response(request, self.project, forms={key: form}, status=422)
         messages.success(
@@ -170,8 +177,10 @@ class DecideView(ProjectScopedMixin, View):
             target = ""
         target = target or _project_url(self.project)
         if request.htmx:
+            # Without the fragment: from the page itself, "/projects/1/#gate" would only scroll,
+            # not load the page that shows the decision.
             response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
+            response["HX-Redirect"] = target.split("#", 1)[0]
             return response
         return redirect(target)
 
@@ -210,18 +219,29 @@ class OwnershipView(ProjectScopedMixin, TemplateView):
         return redirect(_project_url(self.project))
 
 
-class DecisionsDueView(LoginRequiredMixin, TemplateView):
+def _due_response(request, *, failed: tuple[int, DecisionForm] | None = None, status=200):
+    """The decisions-due agenda. ``failed`` is (project id, bound form) of a decision refused
+    from it: its card shows the errors and what was typed. An HTMX request gets that card."""
+    due = selectors.decisions_due(request.user)
+    for f in due:
+        form = failed[1] if failed and failed[0] == f.project.pk else None
+        f.decision_form = form
+        f.decision_error_outcome = form.data.get("d-outcome") if form else None
+    context = {"due": due, "kill_reasons": KillReason.choices}
+    if failed and request.htmx:
+        card = next((f for f in due if f.project.pk == failed[0]), None)
+        if card is not None:
+            return render(request, "decisions/partials/due_card.html", {**context, "f": card})
+    if request.htmx:
+        status = 200
+    return render(request, "decisions/due.html", context, status=status)
+
+
+class DecisionsDueView(LoginRequiredMixin, View):
     """The agenda of a decision meeting: every gate the person must decide, soonest first."""
 
-    template_name = "decisions/due.html"
-
-    def get_context_data(self, **kwargs):
-        due = selectors.decisions_due(self.request.user)
-        return super().get_context_data(
-            due=due,
-            kill_reasons=KillReason.choices,
-            **kwargs,
-        )
+    def get(self, request):
+        return _due_response(request)
 
 
 class TimelineView(ProjectScopedMixin, TemplateView):

@@ -147,7 +147,18 @@ class MeasurementSerializer(serializers.ModelSerializer):
         source="project_id", help_text="The project measured (one you can see)."
     )
     kind = serializers.ChoiceField(choices=MeasurementKind.choices)
-    measured_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+    # No precision limit here: the service rounds to the 4 decimal places a reading keeps.
+    value = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        help_text="The reading. Rounded half up to 4 decimal places (a harness's 0.87654321 "
+        "is stored as 0.8765); at most 12 digits before the decimal point.",
+    )
+    measured_at = serializers.DateTimeField(
+        required=False,
+        help_text="Defaults to now. Not in the future, and not before the project began (the day "
+        "it was registered, or its timebox start if that is earlier).",
+    )
 
     class Meta:
         model = Measurement
@@ -202,19 +213,50 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class DecisionCreateSerializer(serializers.Serializer):
     project = serializers.IntegerField(help_text="The project decided (one you can see).")
+    gate = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the gate you decide (the open gate of `GET /api/v1/gates/?project=…`). "
+        "Required, except when `supersedes` is given (the corrected decision's gate is meant). "
+        "When that gate is no longer open — a retried request, a second click — the decision is "
+        "refused with 400 `This gate has already been decided.` instead of being judged against "
+        "the next gate.",
+    )
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(required=False, allow_blank=True, default="")
     reason_category = serializers.ChoiceField(
         choices=KillReason.choices, required=False, allow_blank=True, default=""
     )
-    new_kill_deadline = serializers.DateField(required=False, allow_null=True, default=None)
-    new_decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+    new_kill_deadline = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Extend: the new kill deadline, later than the current one and at most a year "
+        "from today.",
+    )
+    new_decision_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Extend: the gate's new decision date, on or after the new kill deadline. Go: "
+        "the decision date of the next gate — required for poc → pilot; for proposed → poc it "
+        "defaults to the approved charter's decision date; none for pilot → production. At most "
+        "a year from today. It becomes the project's decision date.",
+    )
     pivot = serializers.BooleanField(required=False, default=False)
     successor_name = serializers.CharField(required=False, allow_blank=True, default="")
     supersedes = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Id of the decision corrected."
     )
     supersede_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs.get("gate") is None and attrs.get("supersedes") is None:
+            raise serializers.ValidationError(
+                {"gate": ["Give the id of the gate you decide (GET /api/v1/gates/?project=…)."]}
+            )
+        return attrs
 
 
 class TimelineEventSerializer(serializers.Serializer):

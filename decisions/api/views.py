@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -143,8 +144,6 @@ class CriterionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                 pk=data["evidence_measurement"], project_id=criterion.gate.project_id
             ).first()
             if measurement is None:
-                from rest_framework.exceptions import ValidationError
-
                 raise ValidationError(
                     {"evidence_measurement": ["No such measurement of this project."]}
                 )
@@ -218,6 +217,10 @@ class MeasurementViewSet(
     retrieve=extend_schema(summary="One decision with its snapshot of criteria and measurements"),
     create=extend_schema(
         summary="Record go / kill / extend (the project's named decision-maker only)",
+        description="Only the project's named decision-maker, who must be an executive of the "
+        "organisation, may decide (403 otherwise). Every rule a decision breaks is a 400 naming "
+        "its field: go with unmet criteria (listed), a gate no longer open, kill without a "
+        "reason, an extension beyond the policy or dates out of range.",
         request=DecisionCreateSerializer,
         responses={201: DecisionSerializer},
     ),
@@ -247,8 +250,13 @@ class DecisionViewSet(
         supersedes = data.pop("supersedes")
         if supersedes is not None:
             supersedes = get_object_or_404(Decision, pk=supersedes, project=project)
+        gate = data.pop("gate")
+        if gate is not None:
+            gate = Gate.objects.filter(pk=gate, project=project).first()
+            if gate is None:
+                raise ValidationError({"gate": ["No such gate of this project."]})
         decision = services.decision_record(
-            project=project, by=request.user, supersedes=supersedes, **data
+            project=project, by=request.user, supersedes=supersedes, gate=gate, **data
         )
         decision = self.get_queryset().get(pk=decision.pk)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)

@@ -69,5 +69,25 @@ def graduation_ready(project, who, *, skip: tuple[str, ...] = ()):
     return project_facts(project)
 
 
+def gate_id(project) -> int:
+    """The id of the gate the project stands at now (what pages and the API send)."""
+    from decisions.models import Gate
+    from portfolio.models import Project
+
+    stage = Project.objects.values_list("stage", flat=True).get(pk=project.pk)
+    return Gate.objects.get(project_id=project.pk, from_stage=stage).pk
+
+
+def registered_weeks_ago(project, weeks: int = 4) -> None:
+    """Date the project's registration back, so readings measured hours ago are not "before
+    the project began" when a test runs just after midnight."""
+    from portfolio.models import Project
+
+    Project.objects.filter(pk=project.pk).unaudited_update(
+        created_at=timezone.now() - timedelta(weeks=weeks)
+    )
+    project.refresh_from_db(fields=["created_at"])
+
+
 def days(n: int):
     return timezone.localdate() + timedelta(days=n)

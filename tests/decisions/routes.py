@@ -105,7 +105,7 @@ ROUTES = [
         "decisions:decide",
         kwargs=_project,
         method="post",
-        data=lambda w: KILL,
+        data=lambda w: {**KILL, "d-gate": gate_open(project=w.project).pk},
         allowed=("executive",),
         forbidden=("pm", "viewer", "partner"),
     ),
@@ -141,6 +141,7 @@ ROUTES = [
         method="post",
         data=lambda w: {
             "project": w.project.pk,
+            "gate": gate_open(project=w.project).pk,
             "outcome": "kill",
             "reason_category": "other",
             "rationale": "Stopped through the API.",

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from decisions import services
 from decisions.models import Decision, Measurement
 from portfolio.services import token_create
-from tests.decisions.helpers import days, graduation_ready, in_poc, proposed_project
+from tests.decisions.helpers import days, gate_id, graduation_ready, in_poc, proposed_project
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +87,14 @@ def test_go_through_the_api_is_refused_with_the_unmet_criteria_then_recorded(org
     project, _, who = in_poc(org, pm, executive)
     api = bearer(executive)
     url = reverse("api:decision-list")
-    refused = api.post(url, {"project": project.pk, "outcome": "go"}, format="json")
+    go = {"project": project.pk, "gate": gate_id(project), "outcome": "go"}
+    refused = api.post(url, go, format="json")
     assert refused.status_code == 400
     assert "criteria are not met" in refused.json()["outcome"][0]
     assert "An evaluation harness" in refused.json()["outcome"][0]
     graduation_ready(project, who)
-    created = api.post(url, {"project": project.pk, "outcome": "go"}, format="json")
+    go["new_decision_date"] = days(90).isoformat()
+    created = api.post(url, go, format="json")
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["from_stage"], body["to_stage"]) == ("poc", "pilot")
@@ -104,9 +107,16 @@ def test_go_through_the_api_is_refused_with_the_unmet_criteria_then_recorded(org
 
 
 def test_only_the_decision_maker_decides_through_the_api(project, pm):
+    services.gate_open(project=project)
     response = bearer(pm).post(
         reverse("api:decision-list"),
-        {"project": project.pk, "outcome": "kill", "reason_category": "other", "rationale": "x"},
+        {
+            "project": project.pk,
+            "gate": gate_id(project),
+            "outcome": "kill",
+            "reason_category": "other",
+            "rationale": "x",
+        },
         format="json",
     )
     assert response.status_code == 403
@@ -115,13 +125,17 @@ def test_only_the_decision_maker_decides_through_the_api(project, pm):
 
 def test_kill_needs_a_reason_and_extend_is_limited_through_the_api(org, pm, executive):
     project = proposed_project(org, pm, executive)
+    gate = services.gate_open(project=project).pk
     api = bearer(executive)
     url = reverse("api:decision-list")
-    response = api.post(url, {"project": project.pk, "outcome": "kill"}, format="json")
+    response = api.post(
+        url, {"project": project.pk, "gate": gate, "outcome": "kill"}, format="json"
+    )
     assert response.status_code == 400
     assert {"reason_category", "rationale"} <= set(response.json())
     extend = {
         "project": project.pk,
+        "gate": gate,
         "outcome": "extend",
         "rationale": "More data",
         "new_kill_deadline": days(10).isoformat(),
@@ -140,6 +154,7 @@ def test_supersede_through_the_api(org, pm, executive):
         url,
         {
             "project": project.pk,
+            "gate": services.gate_open(project=project).pk,
             "outcome": "extend",
             "rationale": "x",
             "new_kill_deadline": days(60).isoformat(),
@@ -222,8 +237,6 @@ def test_timeline_api_tells_the_story_newest_first(org, pm, executive):
 def test_list_endpoints_run_a_fixed_number_of_queries(
     org, pm, executive, django_assert_num_queries
 ):
-    from decisions import services
-
     def grow(n):
         for i in range(n):
             p = proposed_project(org, pm, executive)
@@ -245,3 +258,158 @@ def test_list_endpoints_run_a_fixed_number_of_queries(
     for name in names:
         with django_assert_num_queries(small[name]):
             assert len(api.get(reverse(name)).json()["results"]) >= 5
+
+
+def test_a_decision_names_its_gate_and_a_retry_is_refused(org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    api = bearer(executive)
+    url = reverse("api:decision-list")
+    missing = api.post(url, {"project": project.pk, "outcome": "go"}, format="json")
+    assert missing.status_code == 400 and "gate" in missing.json()
+    foreign = services.gate_open(project=proposed_project(org, pm, executive))
+    wrong = api.post(
+        url, {"project": project.pk, "gate": foreign.pk, "outcome": "go"}, format="json"
+    )
+    assert wrong.status_code == 400
+    assert wrong.json() == {"gate": ["No such gate of this project."]}
+    go = {
+        "project": project.pk,
+        "gate": gate_id(project),
+        "outcome": "go",
+        "new_decision_date": days(80).isoformat(),
+    }
+    assert api.post(url, go, format="json").status_code == 201
+    retried = api.post(url, go, format="json")
+    assert retried.status_code == 400
+    assert retried.json() == {"gate": ["This gate has already been decided."]}
+    project.refresh_from_db()
+    assert (project.stage, project.decision_date) == ("pilot", days(80))
+
+
+def test_go_into_pilot_without_the_next_decision_date_is_a_400(org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    response = bearer(executive).post(
+        reverse("api:decision-list"),
+        {"project": project.pk, "gate": gate_id(project), "outcome": "go"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "decision date of the production gate" in response.json()["new_decision_date"][0]
+
+
+def test_a_viewer_named_decision_maker_is_refused_with_the_reason(org, pm, viewer):
+    project = proposed_project(org, pm, viewer)
+    response = bearer(viewer).post(
+        reverse("api:decision-list"),
+        {
+            "project": project.pk,
+            "gate": services.gate_open(project=project).pk,
+            "outcome": "kill",
+            "reason_category": "other",
+            "rationale": "x",
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "The decision-maker must be an executive of the organisation."
+    }
+    assert not Decision.objects.exists()
+
+
+def test_extend_through_the_api_refuses_far_or_shorter_deadlines(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    api = bearer(executive)
+    url = reverse("api:decision-list")
+    extend = {
+        "project": project.pk,
+        "gate": gate_id(project),
+        "outcome": "extend",
+        "rationale": "More data",
+    }
+    far = api.post(
+        url,
+        {**extend, "new_kill_deadline": "9999-12-31", "new_decision_date": "9999-12-31"},
+        format="json",
+    )
+    assert far.status_code == 400 and "at most a year ahead" in far.json()["new_kill_deadline"][0]
+    shorter = api.post(
+        url,
+        {**extend, "new_kill_deadline": days(7).isoformat(), "new_decision_date": days(9)},
+        format="json",
+    )
+    assert shorter.status_code == 400
+    assert "later than the current one" in shorter.json()["new_kill_deadline"][0]
+    assert not Decision.objects.filter(outcome="extend").exists()
+
+
+def test_a_harness_score_with_many_decimals_is_rounded_not_refused(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    response = bearer(pm).post(
+        reverse("api:measurement-list"),
+        {"project": project.pk, "kind": "metric", "value": "0.87654321"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["value"] == "0.8765"
+    too_big = bearer(pm).post(
+        reverse("api:measurement-list"),
+        {"project": project.pk, "kind": "metric", "value": "12345678901234"},
+        format="json",
+    )
+    assert too_big.status_code == 400 and "value" in too_big.json()
+
+
+def test_a_reading_dated_before_the_project_is_refused(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    response = bearer(pm).post(
+        reverse("api:measurement-list"),
+        {
+            "project": project.pk,
+            "kind": "metric",
+            "value": "80",
+            "measured_at": "0001-01-01T00:00:00Z",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "before the project began" in response.json()["measured_at"][0]
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize("events", [5, 500])
+def test_the_timeline_api_runs_a_fixed_number_of_queries(
+    org, pm, executive, events, django_assert_num_queries
+):
+    from decisions.models import Measurement as Reading
+
+    project, _, _ = in_poc(org, pm, executive)
+    for i in range(events):  # written straight to the table: the count is what matters here
+        Reading(project=project, kind="metric", value=i, recorded_by=pm).save()
+    api = session(pm)
+    url = reverse("api:project-timeline-list", args=[project.pk])
+    api.get(url)  # warm the session
+    # auth, project, count, page, one per kind (7), people named by the audit changes.
+    with django_assert_num_queries(TIMELINE_API_QUERIES):
+        response = api.get(url)
+    assert response.json()["count"] >= events
+
+
+TIMELINE_API_QUERIES = 11
+
+
+def test_the_schema_documents_decisions_as_append_only_with_their_refusals(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = schema["paths"]
+    listing, item = paths["/api/v1/decisions/"], paths["/api/v1/decisions/{id}/"]
+    assert set(listing) == {"get", "post"} and set(item) == {"get"}
+    assert {"201", "400", "401", "403"} <= set(listing["post"]["responses"])
+    body = schema["components"]["schemas"]["DecisionCreateRequest"]["properties"]
+    assert "already been decided" in body["gate"]["description"]
+    assert "required for poc → pilot" in body["new_decision_date"]["description"]
+    value = schema["components"]["schemas"]["MeasurementRequest"]["properties"]["value"]
+    assert "Rounded half up to 4 decimal places" in value["description"]

@@ -47,10 +47,17 @@ def test_executive_records_go_from_decisions_due_and_sees_why_go_is_disabled_els
     )
     expect(blocked_card.locator(".go-blocked")).to_contain_text("A named production owner")
 
+    # Into the pilot, the production gate needs its own decision date: refused without it, the
+    # error comes back on the agenda card, next to the field.
+    ready_card.get_by_role("button", name=re.compile("Record go")).click()
+    ready_card = page.locator(f"#due-{ready.pk}")
+    expect(ready_card).to_contain_text("Give the decision date of the production gate")
+    expect(page.get_by_role("heading", name="Decisions due", level=1)).to_be_visible()
+    ready_card.get_by_label("Decision date of the production gate").fill(days(60).isoformat())
     ready_card.get_by_role("button", name=re.compile("Record go")).click()
     expect(page.get_by_text(f"Go recorded for {ready.name}; it is now Pilot.")).to_be_visible()
     ready.refresh_from_db()
-    assert ready.stage == "pilot"
+    assert (ready.stage, ready.decision_date) == ("pilot", days(60))
     shot(page, "after-go")
 
     # On the project page the blocked one explains itself too.
@@ -104,6 +111,7 @@ def test_production_owner_accepts_ownership(live_server, login, org, pm, executi
     expect(page.get_by_label("I accept the system's run cost")).to_be_checked()
     page.get_by_label("I will carry its operations budget line").check()
     page.get_by_label("Budget line", exact=True).fill("OPS-2210 Customs platform")
+    page.get_by_label("Your team").fill("Customs IT")
     page.get_by_role("button", name="Accept ownership").click()
     expect(page.get_by_text(f"You accepted ownership of {project.name}.")).to_be_visible()
     expect(page.locator('[data-criterion="production-owner"]')).to_contain_text("Met")

@@ -1,6 +1,6 @@
 """Every rule of gates and decisions, through the services."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -94,8 +94,11 @@ def test_graduation_go_refused_lists_the_unmet_criteria_then_passes_when_all_six
         accepts_on_call=True,
         accepts_budget_line=True,
         budget_line="OPS-1",
+        team="Finance IT",
     )
-    decision = services.decision_record(project=project, outcome="go", by=executive)
+    decision = services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(90)
+    )
     project.refresh_from_db()
     assert project.stage == "pilot"
     assert decision.snapshot["criteria_met"] == "6 of 6"
@@ -121,6 +124,7 @@ def test_ownership_needs_the_named_owner_and_all_three_commitments(org, pm, exec
             accepts_on_call=False,
             accepts_budget_line=True,
             budget_line="",
+            team="Finance IT",
         )
     assert set(exc.value.message_dict) == {"accepts_on_call", "budget_line"}
     facts = project_facts(project)
@@ -225,29 +229,31 @@ def test_extend_needs_dates_and_is_limited_per_gate_by_the_policy(org, pm, execu
             outcome="extend",
             by=executive,
             rationale="x",
-            new_kill_deadline=days(20),
-            new_decision_date=days(10),
+            new_kill_deadline=days(50),
+            new_decision_date=days(40),
         )
     assert "new_decision_date" in exc.value.message_dict
+    # The charter's kill deadline is in five weeks: two more weeks of labelled data.
     services.decision_record(
         project=project,
         outcome="extend",
         by=executive,
         rationale="Two more weeks of labelled data.",
-        new_kill_deadline=days(14),
-        new_decision_date=days(16),
+        new_kill_deadline=days(49),
+        new_decision_date=days(51),
     )
+    project.refresh_from_db()
     facts = project_facts(project)
-    assert facts.kill_condition.deadline == days(14) and facts.kill_condition.extended
-    assert facts.gate.decision_date == days(16)
+    assert facts.kill_condition.deadline == days(49) and facts.kill_condition.extended
+    assert facts.gate.decision_date == days(51)
     with pytest.raises(ValidationError) as exc:
         services.decision_record(
             project=project,
             outcome="extend",
             by=executive,
             rationale="Again",
-            new_kill_deadline=days(30),
-            new_decision_date=days(31),
+            new_kill_deadline=days(60),
+            new_decision_date=days(61),
         )
     assert "already been extended 1×" in exc.value.message_dict["outcome"][0]
     OrganisationPolicy.objects.create(organisation=org, max_extensions_per_gate=2)
@@ -256,8 +262,8 @@ def test_extend_needs_dates_and_is_limited_per_gate_by_the_policy(org, pm, execu
         outcome="extend",
         by=executive,
         rationale="Again, allowed by policy",
-        new_kill_deadline=days(30),
-        new_decision_date=days(31),
+        new_kill_deadline=days(60),
+        new_decision_date=days(61),
     )
     project.refresh_from_db()
     assert project.stage == "poc"
@@ -267,7 +273,9 @@ def test_extend_needs_dates_and_is_limited_per_gate_by_the_policy(org, pm, execu
 def test_supersede_corrects_a_go_into_a_kill_and_needs_a_reason(org, pm, executive):
     project, _, who = in_poc(org, pm, executive)
     graduation_ready(project, who)
-    go = services.decision_record(project=project, outcome="go", by=executive)
+    go = services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(90)
+    )
     with pytest.raises(ValidationError) as exc:
         services.decision_record(
             project=project,
@@ -321,21 +329,24 @@ def test_superseded_extension_no_longer_counts(org, pm, executive):
         outcome="extend",
         by=executive,
         rationale="Typo in the date",
-        new_kill_deadline=days(40),
-        new_decision_date=days(41),
+        new_kill_deadline=days(90),
+        new_decision_date=days(91),
     )
+    # A correction may be shorter than the mistake (not than the charter's five weeks).
     services.decision_record(
         project=project,
         outcome="extend",
         by=executive,
-        rationale="Two weeks, not six",
-        new_kill_deadline=days(14),
-        new_decision_date=days(15),
+        rationale="Two weeks, not eight",
+        new_kill_deadline=days(49),
+        new_decision_date=days(50),
         supersedes=ext,
         supersede_reason="Meant two weeks.",
     )
+    project.refresh_from_db()
     facts = project_facts(project)
-    assert facts.kill_condition.deadline == days(14)
+    assert facts.kill_condition.deadline == days(49)
+    assert project.decision_date == days(50)
     assert facts.gate.extensions_used == 1
 
 
@@ -428,3 +439,355 @@ def test_decisions_due_lists_the_decision_makers_gates_soonest_first(org, pm, ex
         rationale="gone",
     )
     assert [f.project for f in decisions_due(executive)] == [sooner, later, undated]
+
+
+# --- each gate has its own decision date -------------------------------------------------------
+
+
+def test_go_at_the_charter_gate_takes_the_charters_decision_date_for_the_graduation_gate(
+    org, pm, executive
+):
+    project, version, _ = in_poc(org, pm, executive)
+    project.refresh_from_db()
+    go = Decision.objects.get(project=project)
+    assert go.new_decision_date == version.decision_date == project.decision_date
+    assert go.snapshot["next_gate"] == {
+        "name": "Graduation gate",
+        "decision_date": version.decision_date.isoformat(),
+    }
+    assert project_facts(project).gate.decision_date == version.decision_date
+
+
+def test_go_into_pilot_asks_for_the_production_gates_own_decision_date(org, pm, executive):
+    project, version, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(project=project, outcome="go", by=executive)
+    assert exc.value.message_dict["new_decision_date"] == [
+        "Give the decision date of the production gate: when the pilot will be decided."
+    ]
+    for bad, message in (
+        (days(-1), "cannot be in the past"),
+        (days(366), "at most a year ahead"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.decision_record(
+                project=project, outcome="go", by=executive, new_decision_date=bad
+            )
+        assert message in exc.value.message_dict["new_decision_date"][0]
+    project.refresh_from_db()
+    assert project.stage == "poc"
+
+    go = services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(120)
+    )
+    project.refresh_from_db()
+    assert (project.stage, project.decision_date) == ("pilot", days(120))
+    assert go.new_decision_date == days(120)
+    assert go.snapshot["gate"]["decision_date"] == version.decision_date.isoformat()
+    assert go.snapshot["next_gate"]["name"] == "Production gate"
+    event = AuditEvent.objects.filter(action="project.decision_date_set", project=project).latest(
+        "id"
+    )
+    assert event.actor == executive
+    assert event.changes == {
+        "decision_date": [version.decision_date.isoformat(), days(120).isoformat()]
+    }
+    # The day after the PoC's decision date the production gate is not overdue.
+    later = project_facts(project, today=version.decision_date + timedelta(days=1))
+    assert later.gate.gate.name == "Production gate"
+    assert later.decision_date == days(120) and not later.overdue
+    # The graduation gate keeps the date it was decided against.
+    graduation = Decision.objects.get(pk=go.pk).gate
+    assert services_gate_date(project, graduation) == version.decision_date
+
+
+def services_gate_date(project, gate):
+    from decisions.selectors import gate_state
+
+    return gate_state(gate, project_facts(project)).decision_date
+
+
+def test_an_extension_moves_the_projects_decision_date_for_every_list(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    services.decision_record(
+        project=project,
+        outcome="extend",
+        by=executive,
+        rationale="Two more weeks of production data.",
+        new_kill_deadline=days(49),
+        new_decision_date=days(52),
+    )
+    project.refresh_from_db()
+    assert project.decision_date == days(52)
+    assert not project.decision_overdue
+    assert AuditEvent.objects.filter(
+        action="project.decision_date_set", project=project, note__startswith="Extended"
+    ).exists()
+
+
+def test_extension_dates_must_give_more_time_within_a_year(org, pm, executive):
+    project, version, _ = in_poc(org, pm, executive)  # charter kill deadline in five weeks
+
+    def extend(kill, decision):
+        return services.decision_record(
+            project=project,
+            outcome="extend",
+            by=executive,
+            rationale="More data",
+            new_kill_deadline=kill,
+            new_decision_date=decision,
+        )
+
+    for kill, decision, field, message in (
+        (days(20), days(40), "new_kill_deadline", "must be later than the current one"),
+        (version.kill_deadline, days(40), "new_kill_deadline", "must be later than the current"),
+        (date(9999, 12, 31), date(9999, 12, 31), "new_kill_deadline", "at most a year ahead"),
+        (days(50), days(400), "new_decision_date", "at most a year ahead"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            extend(kill, decision)
+        assert message in exc.value.message_dict[field][0], (kill, decision)
+    assert not Decision.objects.filter(project=project, outcome="extend").exists()
+    first = extend(days(60), days(62))
+    # A correction cannot shorten the deadline below the charter's, which was in force before.
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            project=project,
+            outcome="extend",
+            by=executive,
+            rationale="Shorter",
+            new_kill_deadline=days(10),
+            new_decision_date=days(12),
+            supersedes=first,
+            supersede_reason="Wrong dates.",
+        )
+    assert "later than the current one" in exc.value.message_dict["new_kill_deadline"][0]
+
+
+def test_go_into_production_sets_no_decision_date(org, pm, executive):
+    project = _in_pilot(org, pm, executive)
+    _production_ready(project)
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            project=project, outcome="go", by=executive, new_decision_date=days(10)
+        )
+    assert "No gate follows production" in exc.value.message_dict["new_decision_date"][0]
+    services.decision_record(project=project, outcome="go", by=executive)
+    project.refresh_from_db()
+    assert project.stage == "production" and project.decision_date == days(100)
+
+
+# --- the production gate, end to end -----------------------------------------------------------
+
+
+def _in_pilot(org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(100)
+    )
+    project.refresh_from_db()
+    assert project.stage == "pilot"
+    return project
+
+
+def _production_ready(project, *, latency="1400", cost="0.06"):
+    pm = project.pm
+    services.measurement_record(project=project, kind="latency_ms", value=latency, by=pm)
+    services.measurement_record(project=project, kind="cost_per_call", value=cost, by=pm)
+    for key, evidence in (
+        ("monitoring-oncall", "https://wiki.example.com/runbook"),
+        ("adoption", "https://bi.example.com/active-users"),
+    ):
+        services.criterion_mark(
+            criterion=_criterion(project, key), state="met", by=pm, evidence_url=evidence
+        )
+
+
+def test_the_production_gate_judges_latency_cost_and_the_ops_budget_on_real_traffic(
+    org, pm, executive
+):
+    project = _in_pilot(org, pm, executive)
+    gate = project_facts(project).gate
+    assert gate.gate.name == "Production gate"
+    assert [c.criterion.key for c in gate.criteria] == [
+        "latency-target",
+        "cost-target",
+        "monitoring-oncall",
+        "adoption",
+        "ops-budget",
+    ]
+    # The ops budget line is the one the production owner accepted at graduation.
+    ops = next(c for c in gate.criteria if c.criterion.key == "ops-budget")
+    assert ops.met and "OPS-4711 Finance platform" in ops.detail
+    # Too slow and too dear on real traffic (targets: p95 2000 ms, EUR 0.08 a call).
+    _production_ready(project, latency="2600", cost="0.11")
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(project=project, outcome="go", by=executive)
+    message = exc.value.message_dict["outcome"][0]
+    assert "2 of 5 criteria are not met" in message
+    assert "Latency target met on real traffic" in message and "Cost target" in message
+    services.measurement_record(project=project, kind="latency_ms", value="1700", by=pm)
+    services.measurement_record(project=project, kind="cost_per_call", value="0.07", by=pm)
+    decision = services.decision_record(project=project, outcome="go", by=executive)
+    project.refresh_from_db()
+    assert project.stage == "production"
+    assert decision.snapshot["criteria_met"] == "5 of 5"
+    assert decision.snapshot["measurements"]["latency_ms"]["value"] == "1700.0000"
+    assert decision.snapshot["next_gate"] is None
+    assert project_facts(project).gate is None  # production has no gate
+
+
+# --- who decides, and which gate ---------------------------------------------------------------
+
+
+def test_the_decision_maker_must_be_an_executive(org, pm, executive, viewer):
+    project = proposed_project(org, pm, viewer)
+    services.gate_open(project=project)
+    with pytest.raises(PermissionDenied) as exc:
+        services.decision_record(
+            project=project, outcome="kill", by=viewer, reason_category="other", rationale="x"
+        )
+    assert str(exc.value) == "The decision-maker must be an executive of the organisation."
+    project.refresh_from_db()
+    assert project.stage == "proposed" and not Decision.objects.exists()
+    # Nobody is asked to decide what they may not decide.
+    assert decisions_due(viewer) == []
+    mine = proposed_project(org, pm, executive, name="Mine")
+    assert [f.project for f in decisions_due(executive)] == [mine]
+
+
+def test_a_repeated_go_is_refused_instead_of_passing_the_next_gate(org, pm, executive):
+    from tests.charters.helpers import approved
+
+    project = proposed_project(org, pm, executive)
+    _, who = approved(project)
+    charter_gate = services.gate_open(project=project)
+    services.decision_record(project=project, outcome="go", by=executive, gate=charter_gate)
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(project=project, outcome="go", by=executive, gate=charter_gate)
+    assert exc.value.message_dict == {"gate": ["This gate has already been decided."]}
+    # The same for a PoC whose graduation gate is fully met: the second go does not reach the
+    # production gate.
+    project.refresh_from_db()
+    graduation_ready(project, who)
+    graduation = services.gate_open(project=project)
+    go = {"project": project, "outcome": "go", "by": executive, "gate": graduation}
+    services.decision_record(**go, new_decision_date=days(90))
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(**go, new_decision_date=days(90))
+    assert exc.value.message_dict == {"gate": ["This gate has already been decided."]}
+    project.refresh_from_db()
+    assert project.stage == "pilot"
+    assert Decision.objects.filter(project=project).count() == 2
+
+
+def test_a_gate_of_another_project_is_refused(org, pm, executive):
+    project = proposed_project(org, pm, executive)
+    other = services.gate_open(project=proposed_project(org, pm, executive))
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            project=project,
+            outcome="kill",
+            by=executive,
+            gate=other,
+            reason_category="other",
+            rationale="x",
+        )
+    assert "gate" in exc.value.message_dict
+
+
+# --- input edges -------------------------------------------------------------------------------
+
+
+def test_a_harness_score_is_rounded_to_four_places(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    m = services.measurement_record(project=project, kind="metric", value="0.87655", by=pm)
+    assert m.value == Decimal("0.8766")
+    m = services.measurement_record(project=project, kind="metric", value=0.87654321, by=pm)
+    m.refresh_from_db()
+    assert m.value == Decimal("0.8765")
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_record(project=project, kind="metric", value="1e15", by=pm)
+    assert "12 digits before the decimal point" in exc.value.message_dict["value"][0]
+
+
+def test_a_reading_cannot_predate_the_project(org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    with pytest.raises(ValidationError) as exc:
+        services.measurement_record(
+            project=project,
+            kind="metric",
+            value="80",
+            by=pm,
+            measured_at=datetime(1, 1, 1, tzinfo=UTC),
+        )
+    began = timezone.localdate()
+    assert exc.value.message_dict["measured_at"] == [
+        f"A measurement cannot be dated before the project began ({began:%d %b %Y})."
+    ]
+    # A PoC that began before it was registered here takes readings from its timebox start.
+    Project.objects.filter(pk=project.pk).unaudited_update(timebox_start=days(-20))
+    project.refresh_from_db()
+    m = services.measurement_record(
+        project=project,
+        kind="metric",
+        value="70",
+        by=pm,
+        measured_at=timezone.now() - timedelta(days=19),
+    )
+    assert m.pk
+
+
+def test_ownership_needs_a_team(org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    with pytest.raises(ValidationError) as exc:
+        services.ownership_accept(
+            project=project,
+            by=who["production_owner"],
+            accepts_run_cost=True,
+            accepts_on_call=True,
+            accepts_budget_line=True,
+            budget_line="OPS-1",
+            team="  ",
+        )
+    assert exc.value.message_dict == {"team": ["Name the team that will run it."]}
+
+
+# --- the seeded defaults -----------------------------------------------------------------------
+
+
+def test_the_seeded_default_gates_and_their_criteria():
+    from decisions.models import GateTemplate
+
+    gates = list(GateTemplate.objects.prefetch_related("criteria").order_by("id"))
+    assert [(g.name, g.from_stage, g.to_stage) for g in gates] == [
+        ("Charter gate", "proposed", "poc"),
+        ("Graduation gate", "poc", "pilot"),
+        ("Production gate", "pilot", "production"),
+    ]
+    shape = {
+        g.key: [(c.key, c.kind, c.check_key) for c in g.criteria.order_by("order")] for g in gates
+    }
+    assert shape == {
+        "charter": [
+            ("charter-complete", "automatic", "charter_complete"),
+            ("charter-signed", "automatic", "charter_signed"),
+        ],
+        "graduation": [
+            ("production-quality", "manual", ""),
+            ("cost-model", "automatic", "cost_model"),
+            ("production-owner", "automatic", "production_owner_accepted"),
+            ("integration", "automatic", "integration_scoped"),
+            ("evaluation-harness", "automatic", "evaluation_harness"),
+            ("decision-maker", "automatic", "decision_maker_named"),
+        ],
+        "production": [
+            ("latency-target", "automatic", "latency_target_met"),
+            ("cost-target", "automatic", "cost_target_met"),
+            ("monitoring-oncall", "manual", ""),
+            ("adoption", "manual", ""),
+            ("ops-budget", "automatic", "ops_budget_named"),
+        ],
+    }

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from decisions import services
 from decisions.models import CriterionMark, Decision, GateCriterion
-from tests.decisions.helpers import days, graduation_ready, in_poc, proposed_project
+from tests.decisions.helpers import (
+    days,
+    gate_id,
+    graduation_ready,
+    in_poc,
+    proposed_project,
+    registered_weeks_ago,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,14 +82,18 @@ def test_a_failed_form_keeps_what_was_typed_and_shows_the_error(client, org, pm,
 
 def test_decide_kill_from_the_page_moves_the_project_to_killed(client, org, pm, executive):
     project = proposed_project(org, pm, executive)
+    gate = services.gate_open(project=project).pk
     client.force_login(executive)
-    refused = client.post(reverse("decisions:decide", args=[project.pk]), {"d-outcome": "kill"})
+    refused = client.post(
+        reverse("decisions:decide", args=[project.pk]), {"d-outcome": "kill", "d-gate": gate}
+    )
     assert refused.status_code == 422
     assert "Choose why the project is killed." in refused.content.decode()
     response = client.post(
         reverse("decisions:decide", args=[project.pk]),
         {
             "d-outcome": "kill",
+            "d-gate": gate,
             "d-reason_category": "integration_too_costly",
             "d-rationale": "SAP integration quoted at 40 weeks.",
         },
@@ -104,7 +115,10 @@ def test_ownership_page_records_the_acceptance(client, org, pm, executive):
     client.force_login(owner)
     failed = client.post(url, {"accepts_run_cost": "on", "budget_line": "OPS-9"})
     assert failed.status_code == 422
-    assert "Ownership means accepting on-call for it." in failed.content.decode()
+    html = failed.content.decode()
+    assert "Ownership means accepting on-call for it." in html
+    # One person, in one team: the team is required, next to its field, budget line kept.
+    assert "Name the team that will run it." in html and 'value="OPS-9"' in html
     ok = client.post(
         url,
         {
@@ -112,6 +126,7 @@ def test_ownership_page_records_the_acceptance(client, org, pm, executive):
             "accepts_on_call": "on",
             "accepts_budget_line": "on",
             "budget_line": "OPS-9",
+            "team": "Finance IT",
         },
     )
     assert ok.status_code == 302
@@ -132,6 +147,7 @@ def test_decisions_due_page_lists_soonest_first_with_the_facts(client, org, pm, 
 
 def _grow(project, n, pm, executive):
     """n more rows of everything the pages list for ``project``."""
+    registered_weeks_ago(project)
     criterion = GateCriterion.objects.get(
         gate__project=project, gate__from_stage=project.stage, key="production-quality"
     )
@@ -141,7 +157,7 @@ def _grow(project, n, pm, executive):
             kind="metric",
             value=50 + i % 30,
             by=pm,
-            measured_at=timezone.now() - timedelta(hours=n - i),
+            measured_at=timezone.now() - timedelta(minutes=n - i),
         )
         services.criterion_mark(
             criterion=criterion,
@@ -188,7 +204,7 @@ def test_timeline_tells_the_story_newest_first_and_paginates(client, org, pm, ex
     first = client.get(url).content.decode()
     assert "Criterion</span> “Measured quality on representative production data” marked" in first
     assert 'class="pagination"' in first
-    # Readings were measured hours ago: they come last, oldest at the end.
+    # Readings were measured minutes ago: they come last, oldest at the end.
     last = client.get(url, {"page": 4}).content.decode()
     assert "Measurement</span> Success metric 50" in last
     assert Decision.objects.filter(project=project).count() == 1
@@ -205,3 +221,335 @@ def test_timeline_tells_audit_events_in_words_not_action_codes(client, org, pm, 
     assert "Metric name:" in page and "fields</summary>" in page
     for code in ("charter.section_saved", "charter.submitted", "gate.opened", "metric_name"):
         assert code not in page
+
+
+# --- the decision panel ------------------------------------------------------------------------
+
+
+def decide(project):
+    return reverse("decisions:decide", args=[project.pk])
+
+
+def test_go_into_pilot_from_the_page_asks_for_the_production_gates_date(client, org, pm, executive):
+    project, version, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    client.force_login(executive)
+    html = client.get(detail(project)).content.decode()
+    assert "Decision date of the production gate" in html
+    assert f'name="d-gate" value="{gate_id(project)}"' in html
+    refused = client.post(
+        decide(project),
+        {"d-outcome": "go", "d-gate": gate_id(project), "d-rationale": "Ready for real users"},
+    )
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "Give the decision date of the production gate" in html
+    assert "Ready for real users" in html  # what was typed is kept
+    ok = client.post(
+        decide(project),
+        {
+            "d-outcome": "go",
+            "d-gate": gate_id(project),
+            "d-new_decision_date": days(75).isoformat(),
+        },
+    )
+    assert ok.status_code == 302
+    project.refresh_from_db()
+    assert (project.stage, project.decision_date) == ("pilot", days(75))
+    html = client.get(detail(project)).content.decode()
+    assert "Production gate" in html
+    assert f'<time datetime="{days(75):%Y-%m-%d}">' in html
+    assert "overdue" not in html
+
+
+def test_a_second_click_on_go_says_the_gate_was_decided(client, org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    client.force_login(executive)
+    go = {
+        "d-outcome": "go",
+        "d-gate": gate_id(project),
+        "d-new_decision_date": days(75).isoformat(),
+    }
+    assert client.post(decide(project), go).status_code == 302
+    again = client.post(decide(project), go)
+    assert again.status_code == 422
+    html = again.content.decode()
+    assert "This gate has already been decided." in html
+    assert "Go is refused" not in html  # not judged against the production gate
+    assert Decision.objects.filter(project=project).count() == 2
+
+
+def test_decide_forms_are_sent_with_htmx_and_disable_their_button_in_flight(
+    client, org, pm, executive
+):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    client.force_login(executive)
+    html = client.get(detail(project)).content.decode()
+    assert html.count("hx-disabled-elt=\"find button[type='submit']\"") >= 3  # go, kill, extend
+    assert 'class="htmx-indicator muted small" role="status">Recording…' in html
+    response = client.post(
+        decide(project),
+        {"d-outcome": "go", "d-gate": gate_id(project), "d-new_decision_date": days(70)},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == detail(project)
+
+
+def test_the_panel_says_why_nobody_can_decide_when_the_decision_maker_is_no_executive(
+    client, org, pm, viewer
+):
+    project = proposed_project(org, pm, viewer)
+    for person in (viewer, pm):
+        client.force_login(person)
+        html = client.get(detail(project)).content.decode()
+        assert "the decision-maker must be an executive of the organisation" in html
+        assert "Record kill" not in html
+    services.gate_open(project=project)
+    refused = client.post(
+        decide(project),
+        {
+            "d-outcome": "kill",
+            "d-gate": gate_id(project),
+            "d-reason_category": "other",
+            "d-rationale": "x",
+        },
+    )
+    assert refused.status_code == 403
+    client.force_login(viewer)
+    assert (
+        client.post(
+            decide(project),
+            {
+                "d-outcome": "kill",
+                "d-gate": gate_id(project),
+                "d-reason_category": "other",
+                "d-rationale": "x",
+            },
+        ).status_code
+        == 403
+    )
+    project.refresh_from_db()
+    assert project.stage == "proposed"
+
+
+def test_extend_and_supersede_through_the_page_forms(client, org, pm, executive):
+    project, version, _ = in_poc(org, pm, executive)
+    client.force_login(executive)
+    refused = client.post(
+        decide(project),
+        {
+            "d-outcome": "extend",
+            "d-gate": gate_id(project),
+            "d-new_kill_deadline": "9999-12-31",
+            "d-new_decision_date": "9999-12-31",
+            "d-rationale": "More production data",
+        },
+    )
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "can be at most a year ahead" in html and 'value="9999-12-31"' in html
+    assert "More production data" in html
+    ok = client.post(
+        decide(project),
+        {
+            "d-outcome": "extend",
+            "d-gate": gate_id(project),
+            "d-new_kill_deadline": days(49).isoformat(),
+            "d-new_decision_date": days(51).isoformat(),
+            "d-rationale": "More production data",
+        },
+    )
+    assert ok.status_code == 302
+    project.refresh_from_db()
+    assert project.decision_date == days(51)
+    extension = Decision.objects.get(project=project, outcome="extend")
+    html = client.get(detail(project)).content.decode()
+    assert "Correct this decision (supersede it)" in html
+    assert f'name="s-supersedes" value="{extension.pk}"' in html
+    # The correction: a kill instead, with its reason.
+    missing = client.post(
+        decide(project),
+        {
+            "s-outcome": "kill",
+            "s-supersedes": extension.pk,
+            "s-reason_category": "metric_not_reached",
+            "s-rationale": "Stuck at 62%.",
+        },
+    )
+    assert missing.status_code == 422
+    assert "Say why the earlier decision was a mistake." in missing.content.decode()
+    fixed = client.post(
+        decide(project),
+        {
+            "s-outcome": "kill",
+            "s-supersedes": extension.pk,
+            "s-reason_category": "metric_not_reached",
+            "s-rationale": "Stuck at 62%.",
+            "s-supersede_reason": "The extension ignored the last two readings.",
+        },
+    )
+    assert fixed.status_code == 302
+    project.refresh_from_db()
+    assert project.stage == "killed"
+    html = client.get(detail(project)).content.decode()
+    assert "superseded by #" in html and f"corrects #{extension.pk}" in html
+
+
+def test_a_refused_decision_from_the_agenda_comes_back_to_the_agenda(client, org, pm, executive):
+    first = proposed_project(org, pm, executive, name="Early one", decision_date=days(3))
+    project = proposed_project(org, pm, executive, name="Second one", decision_date=days(9))
+    for p in (first, project):
+        services.gate_open(project=p)
+    client.force_login(executive)
+    due = reverse("decisions:due")
+    agenda = client.get(due).content.decode()
+    assert f'name="d-next" value="{due}"' in agenda
+    kill = {
+        "d-outcome": "kill",
+        "d-gate": gate_id(project),
+        "d-next": due,
+        "d-rationale": "The sponsor left.",
+    }
+    refused = client.post(decide(project), kill)
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "<h1>Decisions due</h1>" in html and "Early one" in html
+    card = html[html.index(f'id="due-{project.pk}"') :]
+    assert "Choose why the project is killed." in card and "The sponsor left." in card
+    # With htmx only the card comes back, to replace itself.
+    partial = client.post(decide(project), kill, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200
+    body = partial.content.decode()
+    assert f'id="due-{project.pk}"' in body and "<h1>" not in body and "Early one" not in body
+    assert "Choose why the project is killed." in body
+    assert 'hx-target="closest .due-card"' in body
+
+
+# --- what the project page tells -------------------------------------------------------------
+
+
+def test_the_kill_sentence_ends_once(client, project, pm):
+    client.force_login(pm)
+    html = client.get(detail(project)).content.decode()
+    assert "threshold and deadline." in html
+    assert "deadline.." not in html
+
+
+def test_the_project_page_proposes_the_decision_the_numbers_support(client, org, pm, executive):
+    from charters.models import Status
+    from tests.charters.helpers import quick_version
+
+    project = proposed_project(org, pm, executive)
+    version = quick_version(
+        project,
+        metric_name="Routing accuracy",
+        metric_direction="higher",
+        metric_baseline=55,
+        metric_target=85,
+        threshold=75,
+        kill_deadline=days(-2),
+    )
+    # Approved a month ago (written straight to the table: a test fixture, not a workflow).
+    type(version).objects.filter(pk=version.pk).unaudited_update(
+        status=Status.APPROVED, approved_at=timezone.now() - timedelta(days=30)
+    )
+    client.force_login(executive)
+    html = client.get(detail(project)).content.decode()
+    assert 'data-kill-status="triggered"' in html
+    assert "The numbers support: kill (metric not reached) or extend." in html
+    services.measurement_record(project=project, kind="metric", value="78", by=pm)
+    html = client.get(detail(project)).content.decode()
+    assert "The numbers support: go once the unmet criteria are met." in html
+
+
+def test_the_kill_condition_chart_is_an_svg_with_its_text_alternative(client, org, pm, executive):
+    project, version, _ = in_poc(org, pm, executive)
+    services.measurement_record(project=project, kind="metric", value="68.5", by=pm)
+    client.force_login(pm)
+    html = client.get(detail(project)).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert (
+        'role="img"' in svg
+        and f'aria-labelledby="kc-{project.pk}-title kc-{project.pk}-desc"' in svg
+    )
+    assert 'class="threshold"' in svg and 'class="deadline"' in svg
+    assert "threshold 75" in svg and f"deadline {version.kill_deadline:%d %b}" in svg
+    desc = svg[svg.index("<desc") : svg.index("</desc>")]
+    assert "1 reading of Routing accuracy; the latest is 68.5" in desc
+    assert f"kill deadline {version.kill_deadline:%d %b %Y}" in desc and "On track" in desc
+    # The readings as a table too, for people who cannot see the picture.
+    assert "text alternative of the chart" in html
+
+
+def test_a_pivot_links_both_ways(client, org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive, name="Invoice triage")
+    decision = services.decision_record(
+        project=project,
+        outcome="kill",
+        by=executive,
+        reason_category="data_not_available",
+        rationale="Production data cannot leave the EU.",
+        pivot=True,
+        successor_name="Invoice triage EU",
+    )
+    successor = decision.successor
+    client.force_login(pm)
+    html = client.get(detail(successor)).content.decode()
+    assert (
+        f'Pivot from <a href="{detail(project)}">Invoice triage</a>, killed on' in html
+        and "(data not available in production)" in html
+    )
+    html = client.get(detail(project)).content.decode()
+    assert (
+        f'Its work continues in the pivot <a href="{detail(successor)}">Invoice triage EU</a>'
+        in html
+    )
+
+
+def test_the_timeline_shows_labels_not_codes(client, org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    client.force_login(pm)
+    page = client.get(reverse("decisions:timeline", args=[project.pk])).content.decode()
+    assert "<del>Draft</del> → In review" in page
+    assert "The charter is complete, Signed by every required signer" in page
+    assert "Production owner:</span> Paolo Production" in page  # a name, not an id
+    for code in ("in_review", "charter-complete", "charter-signed"):
+        assert code not in page
+
+
+def test_an_older_reading_offered_as_evidence_is_accepted(client, org, pm, executive):
+    project, _, _ = in_poc(org, pm, executive)
+    registered_weeks_ago(project)
+    latency = services.measurement_record(
+        project=project,
+        kind="latency_ms",
+        value="1800",
+        by=pm,
+        measured_at=timezone.now() - timedelta(hours=2),
+    )
+    for i in range(60):  # newer readings of the metric
+        services.measurement_record(project=project, kind="metric", value=60 + i % 20, by=pm)
+    criterion = GateCriterion.objects.get(gate__project=project, key="production-quality")
+    client.force_login(pm)
+    html = client.get(detail(project)).content.decode()
+    prefix = f"c{criterion.pk}"
+    assert f'<option value="{latency.pk}">p95 latency (ms): 1800' in html
+    response = client.post(
+        reverse("decisions:criterion-mark", args=[project.pk, criterion.pk]),
+        {f"{prefix}-state": "met", f"{prefix}-evidence_measurement": latency.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mark = CriterionMark.objects.get(criterion=criterion)
+    assert mark.evidence_measurement == latency
+
+
+def test_the_charter_gate_says_whose_date_it_shows(client, org, pm, executive):
+    project = proposed_project(org, pm, executive, decision_date=days(50))
+    client.force_login(pm)
+    html = client.get(detail(project)).content.decode()
+    gate = html[html.index('id="gate-heading"') : html.index('class="gate-progress"')]
+    assert f'PoC starts <time datetime="{project.timebox_start:%Y-%m-%d}">' in gate
+    assert f'PoC decision date <time datetime="{days(50):%Y-%m-%d}">' in gate
