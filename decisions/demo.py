@@ -25,19 +25,40 @@ def _aware(day, hour=10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
+def _gate_dates(project, changes) -> dict[str, object]:
+    """The decision date of each gate of the story, as the live service would have set it.
+
+    The stage the project stands at has the project's decision date (the plan's; the charter's
+    when approved). A gate already passed was due around when it was decided: some decided on
+    time, some a week late, some early — so accountability figures have something to say."""
+    dates: dict[str, object] = {}
+    if project.stage in ("proposed", "poc", "pilot"):
+        dates[project.stage] = project.decision_date
+    for change in changes:
+        if change.from_stage not in dates:
+            offset = (-7, 0, 5)[(project.pk + len(dates)) % 3]
+            dates[change.from_stage] = change.changed_at.date() + timedelta(days=offset)
+    return dates
+
+
 def _history(project, plan) -> int:
-    """The decisions behind the project's stage changes (replayed by portfolio.demo)."""
+    """The decisions behind the project's stage changes (replayed by portfolio.demo), each with
+    the decision date of its gate in its snapshot and, for a go into a stage with a gate of its
+    own, the next gate's decision date — as ``decision_record`` writes them."""
     from decisions.models import Decision
     from decisions.services import gate_open
     from portfolio.models import StageChange
 
     made = 0
-    changes = StageChange.objects.filter(project=project).order_by("changed_at", "id")
+    changes = list(StageChange.objects.filter(project=project).order_by("changed_at", "id"))
+    dates = _gate_dates(project, changes)
     for change in changes:
         gate = gate_open(project=project, stage=change.from_stage, by=change.changed_by)
         if gate is None or change.changed_by is None:
             continue
         kill = change.to_stage == "killed"
+        gate_date = dates.get(change.from_stage)
+        next_date = None if kill else dates.get(change.to_stage)
         Decision.objects.create(
             project=project,
             gate=gate,
@@ -46,9 +67,19 @@ def _history(project, plan) -> int:
             decided_at=change.changed_at,
             rationale=change.reason or ("Stopped." if kill else "Criteria met."),
             reason_category=(plan.kill_reason or "other") if kill else "",
+            new_decision_date=next_date,
             from_stage=change.from_stage,
             to_stage=change.to_stage,
-            snapshot={"note": "Recorded by the demo from the project's stage history."},
+            snapshot={
+                "note": "Recorded by the demo from the project's stage history.",
+                "gate": {
+                    "id": gate.pk,
+                    "name": gate.name,
+                    "from": gate.from_stage,
+                    "to": gate.to_stage,
+                    "decision_date": gate_date.isoformat() if gate_date else None,
+                },
+            },
         )
         made += 1
     return made
