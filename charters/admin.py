@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from .models import ChangeRequest, Charter, CharterVersion, DataSource, Integration, Signature
+from .models import (
+    ChangeRequest,
+    Charter,
+    CharterVersion,
+    ComplianceReview,
+    DataSource,
+    Integration,
+    Signature,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -32,6 +40,11 @@ class ChangeRequestInline(ReadOnlyInline):
     model = ChangeRequest
 
 
+class ComplianceReviewInline(ReadOnlyInline):
+    model = ComplianceReview
+    fk_name = "version"
+
+
 @admin.register(Charter)
 class CharterAdmin(admin.ModelAdmin):
     list_display = ["project", "goalposts_moved", "created_at"]
@@ -49,7 +62,13 @@ class CharterVersionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["charter__project__name"]
     list_select_related = ["charter__project"]
-    inlines = [DataSourceInline, IntegrationInline, SignatureInline, ChangeRequestInline]
+    inlines = [
+        DataSourceInline,
+        IntegrationInline,
+        SignatureInline,
+        ChangeRequestInline,
+        ComplianceReviewInline,
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -35,6 +35,8 @@ class Direction(models.TextChoices):
 
 
 class Sensitivity(models.TextChoices):
+    """One scale for a data source's sensitivity and the charter's data classification."""
+
     PUBLIC = "public", "Public"
     INTERNAL = "internal", "Internal"
     CONFIDENTIAL = "confidential", "Confidential"
@@ -64,7 +66,10 @@ class Charter(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="charter")
     goalposts_moved = models.PositiveIntegerField(
         default=0,
-        help_text="Approved amendments that changed the metric, target, threshold or kill deadline.",
+        help_text=(
+            "Approved amendments that changed the metric (name, unit, direction, baseline, "
+            "target), the threshold or the kill deadline."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -163,7 +168,13 @@ class CharterVersion(models.Model):
     )
     # 8. Compliance
     compliance_reviewer = _person("compliance reviewer")
-    data_classification = models.CharField("data classification", max_length=80, blank=True)
+    data_classification = models.CharField(
+        "data classification",
+        max_length=16,
+        choices=Sensitivity.choices,
+        blank=True,
+        help_text="Confidential or restricted data needs the compliance reviewer's signature too.",
+    )
     compliance_review_due = models.DateField(
         "compliance review due",
         null=True,
@@ -240,8 +251,11 @@ class CharterVersion(models.Model):
 
     @property
     def data_sensitive(self) -> bool:
-        """Any data source confidential or restricted: the compliance reviewer must sign too."""
-        return any(s.sensitivity in SENSITIVE for s in self.data_sources.all())
+        """Classified, or any data source, confidential or restricted: the compliance reviewer
+        must sign too."""
+        return self.data_classification in SENSITIVE or any(
+            s.sensitivity in SENSITIVE for s in self.data_sources.all()
+        )
 
     @property
     def is_editable(self) -> bool:
@@ -343,3 +357,31 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Changes requested by {self.by} on {self.version}"
+
+
+class ComplianceReview(models.Model):
+    """The named compliance reviewer recorded that they reviewed a version (DOMAIN.md: "review
+    by the end of week 1"). It is the act the "compliance not reviewed in week 1" risk flag
+    looks for, with the reviewer's signature on a sensitive charter. Kept per charter, so an
+    amendment does not undo a review that was done in time."""
+
+    charter = models.ForeignKey(
+        Charter, on_delete=models.CASCADE, related_name="compliance_reviews"
+    )
+    version = models.ForeignKey(
+        CharterVersion, on_delete=models.CASCADE, related_name="compliance_reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField("note", blank=True)
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version"], name="one_compliance_review_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Compliance review by {self.reviewer} of {self.version}"

@@ -1,20 +1,34 @@
 """The charter's validation rules (DOMAIN.md "The charter"), as plain functions.
 
-``check(version, member_ids, saving=...)`` returns ``{field: [message]}``. A rule that spans
-two sections reports on the field of the section being saved — the one the user can fix right
-now — and stays silent while one of its sides is still empty. With ``saving=None`` (submit,
-completeness) each rule reports on its main field.
+``check(version, member_ids, saving=..., executive_ids=...)`` returns ``{field: [message]}``.
+A rule that spans two sections reports on the field of the section being saved — the one the
+user can fix right now — and stays silent while one of its sides is still empty. With
+``saving=None`` (submit, completeness) each rule reports on its main field.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
 
 RECOMMENDED_TIMEBOX = timedelta(weeks=8)
+WEEK = timedelta(days=7)
+# A charter plans weeks ahead, not centuries: dates outside these years are typing mistakes
+# (and 9999-12-31 plus a week does not exist).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+DATE_FIELDS = (
+    "kill_deadline",
+    "compliance_review_due",
+    "timebox_start",
+    "timebox_end",
+    "decision_date",
+)
+DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
+NOT_A_MEMBER = "This person is not a member of the project's organisation."
+NOT_AN_EXECUTIVE = "The decision-maker must be an executive of the organisation."
 NON_NEGATIVE = (
     "cost_per_call",
     "ops_budget",
@@ -26,9 +40,13 @@ NON_NEGATIVE = (
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
+def plain_number(value: Decimal) -> str:
+    """A stored decimal as a person typed it: 61 and 0.1, not 61.0000 and 0.1000."""
+    return format(value.normalize(), "f")
+
+
 def _num(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
-    return text
+    return plain_number(value) if isinstance(value, Decimal) else str(value)
 
 
 def _date(value) -> str:
@@ -39,11 +57,43 @@ def _in(field: str, saving: str | None) -> bool:
     return saving is None or SECTION_OF_FIELD[field].key == saving
 
 
-def check(v, member_ids: set[int], saving: str | None = None) -> dict[str, list[str]]:
+def plus_days(day: date | None, days: int) -> date | None:
+    """``day`` + ``days``, or None when there is no such date (year 1 or 9999)."""
+    if day is None:
+        return None
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def end_of_week_one(timebox_start: date | None) -> date | None:
+    return plus_days(timebox_start, WEEK.days)
+
+
+def check(
+    v,
+    member_ids: set[int],
+    saving: str | None = None,
+    *,
+    executive_ids: set[int] | None = None,
+) -> dict[str, list[str]]:
+    """Rule problems of ``v``. The decision-maker's executive role is checked only when
+    ``executive_ids`` is given."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
+
+    # An absurd date gets one message; the rules comparing dates wait until it is fixed.
+    dates = {}
+    for field in DATE_FIELDS:
+        value = getattr(v, field)
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            if _in(field, saving):
+                add(field, DATE_OUT_OF_RANGE)
+            value = None
+        dates[field] = value
 
     # Amounts and sizes are never negative.
     for field in NON_NEGATIVE:
@@ -97,14 +147,14 @@ def check(v, member_ids: set[int], saving: str | None = None) -> dict[str, list[
                 )
 
     # The timebox itself.
-    start, end, decision = v.timebox_start, v.timebox_end, v.decision_date
+    start, end, decision = dates["timebox_start"], dates["timebox_end"], dates["decision_date"]
     if _in("timebox_end", saving) and start and end and end < start:
         add("timebox_end", "The timebox cannot end before it starts.")
     if _in("decision_date", saving) and start and decision and decision < start:
         add("decision_date", "The decision date cannot be before the timebox starts.")
 
     # The kill deadline falls inside the timebox; the decision comes on or after it.
-    deadline = v.kill_deadline
+    deadline = dates["kill_deadline"]
     if deadline:
         if start and deadline < start:
             if saving == "timebox":
@@ -140,11 +190,20 @@ def check(v, member_ids: set[int], saving: str | None = None) -> dict[str, list[
                     f"The kill deadline must be on or before the decision date ({_date(decision)}).",
                 )
 
-    # Named people are members of the project's organisation.
+    # Named people are members of the project's organisation; the decision-maker an executive.
     for field in PEOPLE_FIELDS:
         pk = getattr(v, f"{field}_id")
         if _in(field, saving) and pk and pk not in member_ids:
-            add(field, "This person is not a member of the project's organisation.")
+            add(field, NOT_A_MEMBER)
+    pk = v.decision_maker_id
+    if (
+        executive_ids is not None
+        and _in("decision_maker", saving)
+        and pk
+        and pk in member_ids
+        and pk not in executive_ids
+    ):
+        add("decision_maker", NOT_AN_EXECUTIVE)
     return errors
 
 
@@ -156,12 +215,28 @@ def warnings(v) -> dict[str, list[str]]:
         out["timebox_end"] = [
             f"This timebox is {weeks:.0f} weeks; six to eight are recommended. It will be flagged."
         ]
-    if (
-        v.timebox_start
-        and v.compliance_review_due
-        and v.compliance_review_due > v.timebox_start + timedelta(days=7)
-    ):
+    week_one = end_of_week_one(v.timebox_start)
+    if week_one and v.compliance_review_due and v.compliance_review_due > week_one:
         out["compliance_review_due"] = [
             "The review is due after the end of week 1. It will be flagged."
         ]
     return out
+
+
+def kill_sentence(v) -> str:
+    """Section 4 as the sentence everyone signs: "If <metric> is not ≥ <threshold> <unit> by
+    <date>, the PoC stops." Unfilled parts are named so the gap shows."""
+    metric = v.metric_name or "the success metric"
+    if v.threshold is not None:
+        unit = f" {v.metric_unit}" if v.metric_unit else ""
+        threshold = f"{_num(v.threshold)}{unit}"
+    else:
+        threshold = "the sign-off threshold"
+    deadline = _date(v.kill_deadline) if v.kill_deadline else "the kill deadline"
+    if v.metric_direction == "higher":
+        condition = f"is not ≥ {threshold}"
+    elif v.metric_direction == "lower":
+        condition = f"is not ≤ {threshold}"
+    else:
+        condition = f"has not reached {threshold}"
+    return f"If {metric} {condition} by {deadline}, the PoC stops."

@@ -141,8 +141,24 @@ PEOPLE_FIELDS = (
     "decision_maker",
     "pm",
 )
-# Locked once approved: an amendment changing any of them moves the goalposts.
-GOALPOST_FIELDS = ("metric_name", "metric_direction", "metric_target", "threshold", "kill_deadline")
+# Locked once approved: an amendment changing any of them moves the goalposts. The unit and the
+# baseline are part of what "success" means (85 % of what, better than what), so they are
+# locked too. "How it is measured" is prose that gets clarified; counting every rewording as
+# moved goalposts would drown the signal, so it is not locked — the history diff shows it.
+GOALPOST_FIELDS = (
+    "metric_name",
+    "metric_unit",
+    "metric_direction",
+    "metric_baseline",
+    "metric_target",
+    "threshold",
+    "kill_deadline",
+)
+
+# Amounts in the charter's currency (section 5), shown with it.
+MONEY_FIELDS = ("ops_budget", "cost_monthly_1x", "cost_monthly_5x", "cost_monthly_20x")
+# Values of the success metric, shown with its unit.
+METRIC_VALUE_FIELDS = ("metric_baseline", "metric_target", "threshold")
 
 DATA_SOURCE_FIELDS = ("name", "owner_name", "from_production", "sensitivity", "residency")
 INTEGRATION_FIELDS = ("system", "direction", "owning_team", "estimate_weeks")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.utils import timezone
 
-from portfolio.models import Membership, Project
+from portfolio.models import Membership, Project, Role
 from portfolio.scoping import scope
 
 from . import rules
@@ -15,6 +16,7 @@ from .models import (
     SENSITIVE,
     Charter,
     CharterVersion,
+    ComplianceReview,
     DataSource,
     Integration,
     Signature,
@@ -35,10 +37,47 @@ VERSION_PEOPLE = (
 )
 
 
+def with_compliance_review(queryset):
+    """Annotate each version with when its charter's compliance review happened, as far as
+    Gatehouse knows: the compliance reviewer's first standing signature on any version, and the
+    first review they recorded. Subqueries, so no extra query per row."""
+    signed = (
+        Signature.objects.filter(
+            version__charter_id=OuterRef("charter_id"),
+            role=SignerRole.COMPLIANCE_REVIEWER,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("signed_at")
+        .values("signed_at")[:1]
+    )
+    recorded = (
+        ComplianceReview.objects.filter(charter_id=OuterRef("charter_id"))
+        .order_by("reviewed_at")
+        .values("reviewed_at")[:1]
+    )
+    return queryset.annotate(
+        compliance_signed_at=Subquery(signed), compliance_recorded_at=Subquery(recorded)
+    )
+
+
+def compliance_reviewed_at(version: CharterVersion) -> datetime | None:
+    """The earliest act of compliance review known for ``version``'s charter (annotated by
+    ``with_compliance_review``), or None."""
+    found = [
+        at
+        for at in (
+            getattr(version, "compliance_signed_at", None),
+            getattr(version, "compliance_recorded_at", None),
+        )
+        if at is not None
+    ]
+    return min(found) if found else None
+
+
 def versions_full():
     """Versions with everything a page shows, in a fixed number of queries."""
-    return CharterVersion.objects.select_related(
-        "charter__project__organisation", *VERSION_PEOPLE
+    return with_compliance_review(
+        CharterVersion.objects.select_related("charter__project__organisation", *VERSION_PEOPLE)
     ).prefetch_related(
         "data_sources",
         "integrations",
@@ -81,12 +120,29 @@ def member_ids(organisation_id: int) -> set[int]:
     )
 
 
+def member_roles(organisation_id: int) -> dict[int, str]:
+    """{user id: role} of the organisation's members, in one query."""
+    return dict(
+        Membership.objects.filter(organisation_id=organisation_id).values_list("user_id", "role")
+    )
+
+
+def executives_of(roles: dict[int, str]) -> set[int]:
+    return {pk for pk, role in roles.items() if role == Role.EXECUTIVE}
+
+
 def _label(version: CharterVersion, field: str) -> str:
     return str(CharterVersion._meta.get_field(field).verbose_name)
 
 
-def missing_items(version: CharterVersion, *, members: set[int] | None = None) -> list[str]:
-    """What stops this version from being submitted; empty means complete."""
+def missing_items(
+    version: CharterVersion,
+    *,
+    members: set[int] | None = None,
+    executives: set[int] | None = None,
+) -> list[str]:
+    """What stops this version from being submitted; empty means complete. Given ``members``
+    but not ``executives``, the decision-maker's executive role is not checked."""
     out: list[str] = []
     for section in SECTIONS:
         for field in section.required_fields:
@@ -98,8 +154,9 @@ def missing_items(version: CharterVersion, *, members: set[int] | None = None) -
         if section.rows == "integrations" and not version.integrations.all():
             out.append(f"{section.title}: at least one downstream system")
     if members is None:
-        members = member_ids(version.charter.project.organisation_id)
-    for field, messages in rules.check(version, members).items():
+        roles = member_roles(version.charter.project.organisation_id)
+        members, executives = set(roles), executives_of(roles)
+    for field, messages in rules.check(version, members, executive_ids=executives).items():
         section = next(s for s in SECTIONS if field in s.fields)
         out.extend(f"{section.title}: {_label(version, field)} — {m}" for m in messages)
     return out
@@ -210,23 +267,48 @@ def awaiting_signature(user):
 class Flag:
     key: str
     label: str
+    short: str  # for a list row, where the full label does not fit
 
 
 FLAGS = {
-    "no_charter": "No charter yet",
-    "no_production_owner": "No production owner",
-    "no_evaluation": "No evaluation harness or labelled set",
-    "no_targets": "No latency or cost target",
-    "data_not_production": "Data not drawn from production",
-    "no_integration": "No downstream integration",
-    "compliance_late": "Compliance not reviewed in week 1",
-    "long_timebox": "Timebox over eight weeks",
-    "no_business_value": "No business value stated",
-    "no_decision_date": "No decision date",
+    "no_charter": ("No charter yet", "no charter"),
+    "no_production_owner": ("No production owner", "no prod. owner"),
+    "no_evaluation": ("No evaluation harness or labelled set", "no eval"),
+    "no_targets": ("No latency or cost target", "no targets"),
+    "data_not_production": ("Data not drawn from production", "not prod. data"),
+    "no_integration": ("No downstream integration", "no integration"),
+    "compliance_late": ("Compliance not reviewed in week 1", "compliance late"),
+    "long_timebox": ("Timebox over eight weeks", "long timebox"),
+    "no_business_value": ("No business value stated", "no value stated"),
+    "no_decision_date": ("No decision date", "no decision date"),
 }
 
 
-def _flags(project: Project, v: CharterVersion | None) -> list[Flag]:
+def _flag(key: str) -> Flag:
+    label, short = FLAGS[key]
+    return Flag(key, label, short)
+
+
+def _compliance_late(v: CharterVersion, today: date) -> bool:
+    """DOMAIN.md: "compliance not reviewed in week 1". Judged on an act — the compliance
+    reviewer's signature or a review they recorded — done by the end of week 1 of the
+    timebox. Before week 1 is over, a missing review is not late yet unless the plan already
+    puts it after week 1 (or there is no plan)."""
+    if v.compliance_reviewer_id is None:
+        return True
+    week_one = rules.end_of_week_one(v.timebox_start)
+    reviewed = compliance_reviewed_at(v)
+    if week_one is None:  # no (usable) timebox start: only a review answers it
+        return reviewed is None
+    if reviewed is not None:
+        return timezone.localdate(reviewed) > week_one
+    if today > week_one:
+        return True
+    return v.compliance_review_due is None or v.compliance_review_due > week_one
+
+
+def _flags(project: Project, v: CharterVersion | None, today: date | None = None) -> list[Flag]:
+    today = today or timezone.localdate()
     keys: list[str] = []
     if v is None:
         keys.append("no_charter")
@@ -240,7 +322,7 @@ def _flags(project: Project, v: CharterVersion | None) -> list[Flag]:
             keys.append("long_timebox")
         if project.decision_date is None:
             keys.append("no_decision_date")
-        return [Flag(k, FLAGS[k]) for k in keys]
+        return [_flag(k) for k in keys]
     sources = list(v.data_sources.all())
     if v.production_owner_id is None:
         keys.append("no_production_owner")
@@ -252,11 +334,7 @@ def _flags(project: Project, v: CharterVersion | None) -> list[Flag]:
         keys.append("data_not_production")
     if not v.integrations.all():
         keys.append("no_integration")
-    if (
-        v.compliance_reviewer_id is None
-        or v.compliance_review_due is None
-        or (v.timebox_start and v.compliance_review_due > v.timebox_start + timedelta(days=7))
-    ):
+    if _compliance_late(v, today):
         keys.append("compliance_late")
     if (
         v.timebox_start
@@ -268,28 +346,40 @@ def _flags(project: Project, v: CharterVersion | None) -> list[Flag]:
         keys.append("no_business_value")
     if v.decision_date is None:
         keys.append("no_decision_date")
-    return [Flag(k, FLAGS[k]) for k in keys]
+    return [_flag(k) for k in keys]
+
+
+def version_flags(version: CharterVersion) -> list[Flag]:
+    """The flags ``version`` itself raises (a version from ``versions_full``)."""
+    return _flags(version.charter.project, version)
 
 
 def risk_flags(project: Project) -> list[Flag]:
     return risk_flags_for_projects([project])[project.pk]
 
 
-def latest_versions_for(project_ids) -> dict[int, CharterVersion]:
-    """The latest version of each project's charter, with rows: three queries in all."""
-    latest_number = (
+def flag_versions_for(project_ids) -> dict[int, CharterVersion]:
+    """The version each project's risk flags come from — the approved one when there is one
+    (not a half-written amendment), else the latest — with its rows: three queries in all."""
+    chosen = (
         CharterVersion.objects.filter(charter_id=OuterRef("charter_id"))
-        .order_by("-number")
-        .values("number")[:1]
-    )
-    versions = (
-        CharterVersion.objects.filter(charter__project_id__in=list(project_ids))
-        .filter(number=Subquery(latest_number))
-        .select_related("charter")
-        .prefetch_related(
-            Prefetch("data_sources", queryset=DataSource.objects.all()),
-            Prefetch("integrations", queryset=Integration.objects.all()),
+        .annotate(
+            approved_first=Case(
+                When(status=Status.APPROVED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
+        .order_by("approved_first", "-number")
+        .values("pk")[:1]
+    )
+    versions = with_compliance_review(
+        CharterVersion.objects.filter(charter__project_id__in=list(project_ids))
+        .filter(pk=Subquery(chosen))
+        .select_related("charter")
+    ).prefetch_related(
+        Prefetch("data_sources", queryset=DataSource.objects.all()),
+        Prefetch("integrations", queryset=Integration.objects.all()),
     )
     return {v.charter.project_id: v for v in versions}
 
@@ -297,8 +387,9 @@ def latest_versions_for(project_ids) -> dict[int, CharterVersion]:
 def risk_flags_for_projects(projects) -> dict[int, list[Flag]]:
     """Flags for many projects in a constant number of queries (for the project list)."""
     projects = list(projects)
-    latest = latest_versions_for(p.pk for p in projects)
-    return {p.pk: _flags(p, latest.get(p.pk)) for p in projects}
+    chosen = flag_versions_for(p.pk for p in projects)
+    today = timezone.localdate()
+    return {p.pk: _flags(p, chosen.get(p.pk), today) for p in projects}
 
 
 def goalposts_for_projects(projects) -> dict[int, int]:
@@ -322,4 +413,5 @@ __all__ = [
     "required_signers",
     "risk_flags",
     "risk_flags_for_projects",
+    "version_flags",
 ]

@@ -12,6 +12,12 @@ Decisions where DOMAIN.md is silent:
 - Requesting changes sends the version back to draft and withdraws the signatures already
   given on it: the content may change, and a signature belongs to what was read.
 - The threshold may equal the target but not the baseline (success must be an improvement).
+- A person named on a version in review may leave the organisation (or the decision-maker stop
+  being an executive) before the last signature. That signature is then refused, saying who
+  and what to do (request changes, name someone else): an approval cannot hand the project an
+  owner who is not a member.
+- The compliance review "by the end of week 1" is an act: the named compliance reviewer's
+  signature (sensitive data) or a review they record on a version in review or approved.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from .models import (
     ChangeRequest,
     Charter,
     CharterVersion,
+    ComplianceReview,
     DataSource,
     Integration,
     Signature,
@@ -137,6 +144,20 @@ def _copy_rows(source: CharterVersion, target: CharterVersion) -> None:
 
 # --- drafting -----------------------------------------------------------------------------
 
+NON_NEGATIVE = "Must be zero or more."
+
+
+def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]]:
+    """A row's model validation, in the words the charter's own fields use."""
+    try:
+        row.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        return {
+            field: [NON_NEGATIVE if e.code == "min_value" else next(iter(e)) for e in errors]
+            for field, errors in exc.error_dict.items()
+        }
+    return {}
+
 
 def _validate_rows(related: str, rows: list[dict]) -> tuple[list, dict]:
     model = ROW_MODELS[related]
@@ -144,12 +165,9 @@ def _validate_rows(related: str, rows: list[dict]) -> tuple[list, dict]:
     for index, data in enumerate(rows, start=1):
         unknown = set(data) - set(ROW_FIELDS[related])
         row = model(**{k: v for k, v in data.items() if k in ROW_FIELDS[related]})
-        try:
-            row.full_clean(exclude=["version"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                label = model._meta.get_field(field).verbose_name
-                errors.extend(f"Row {index} — {label}: {m}" for m in messages)
+        for field, messages in _row_errors(row, exclude=["version"]).items():
+            label = model._meta.get_field(field).verbose_name
+            errors.extend(f"Row {index} — {label}: {m}" for m in messages)
         errors.extend(f"Row {index}: unknown field {u!r}." for u in sorted(unknown))
         built.append(row)
     return built, ({related: errors} if errors else {})
@@ -202,12 +220,19 @@ def charter_save_sections(
                 value = value.strip()
             if field == "currency":
                 value = (value or "EUR").upper()
-            setattr(version, field, value)
+            if field in PEOPLE_FIELDS:
+                # A user or a user id (the API): the membership rule below answers both alike,
+                # so an id of someone elsewhere reads the same as an id of nobody.
+                setattr(version, f"{field}_id", getattr(value, "pk", value))
+            else:
+                setattr(version, field, value)
 
-    members = selectors.member_ids(project.organisation_id)
+    roles = selectors.member_roles(project.organisation_id)
+    members, executives = set(roles), selectors.executives_of(roles)
     errors: dict[str, list[str]] = {}
     for key in by_section:
-        for field, messages in rules.check(version, members, saving=key).items():
+        checked = rules.check(version, members, saving=key, executive_ids=executives)
+        for field, messages in checked.items():
             errors.setdefault(field, [])
             errors[field].extend(m for m in messages if m not in errors[field])
     if fields:
@@ -267,7 +292,9 @@ def charter_add_row(
     row = model(version=version, **{k: v for k, v in data.items() if k in ROW_FIELDS[kind]})
     if isinstance(getattr(row, ROW_FIELDS[kind][0]), str):
         setattr(row, ROW_FIELDS[kind][0], getattr(row, ROW_FIELDS[kind][0]).strip())
-    row.full_clean()
+    errors = _row_errors(row)
+    if errors:
+        raise ValidationError(errors)
     row.save()
     _touch(version)
     version.save(update_fields=["updated_at"])
@@ -361,8 +388,37 @@ def charter_sign(
     version.save(update_fields=["updated_at"])
     version = selectors.versions_full().get(pk=version.pk)
     if selectors.all_signed(version):
+        _require_people_still_fit(version)
         _approve(version, by=by, at=at)
     return created
+
+
+def _require_people_still_fit(version: CharterVersion) -> None:
+    """Before approving: everyone named is still a member, the decision-maker still an
+    executive. Said per person, with what to do, since the signer cannot edit the charter."""
+    organisation = version.charter.project.organisation
+    roles = selectors.member_roles(organisation.pk)
+    problems = rules.check(
+        version, set(roles), executive_ids=selectors.executives_of(roles), saving=None
+    )
+    errors: dict[str, list[str]] = {}
+    for field in PEOPLE_FIELDS:
+        if field not in problems:
+            continue
+        person = getattr(version, field)
+        label = CharterVersion._meta.get_field(field).verbose_name
+        what = (
+            f"is no longer an executive of {organisation}"
+            if rules.NOT_AN_EXECUTIVE in problems[field]
+            else f"is no longer a member of {organisation}"
+        )
+        errors[field] = [
+            f"Not signed: {person}, named as {label}, {what}, so this charter cannot be "
+            "approved. Request changes so the PM can name someone else, then sign the new "
+            "submission."
+        ]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
@@ -423,7 +479,23 @@ def _project_apply_charter(*, project: Project, version: CharterVersion, by: Use
     for field in fields:
         attname = f"{field}_id" if field in OWNER_FIELDS else field
         setattr(project, attname, getattr(version, attname))
-    _validate_project(project)
+    try:
+        _validate_project(project)
+    except ValidationError as exc:
+        # The signer cannot fix the project: say which of the charter's values it refused.
+        def label(field: str) -> str:
+            return str(Project._meta.get_field(field).verbose_name) if field in fields else "values"
+
+        raise ValidationError(
+            {
+                "signature": [
+                    f"Not signed: the project cannot take the charter's {label(field)} — "
+                    f"{message} Request changes so the PM can correct it."
+                    for field, messages in exc.message_dict.items()
+                    for message in messages
+                ]
+            }
+        ) from exc
     changed = audit.diff(before, audit.snapshot(project, fields))
     project.updated_at = timezone.now()
     project.save()
@@ -526,3 +598,39 @@ def charter_amend(*, charter: Charter, by: User) -> CharterVersion:
     )
     project_touch(project=charter.project)
     return version
+
+
+@transaction.atomic
+def charter_record_compliance_review(
+    *, version: CharterVersion, by: User, note: str = "", at: datetime | None = None
+) -> ComplianceReview:
+    """The named compliance reviewer records that they reviewed a version in review or an
+    approved one (the PoC may have started: the review is due by the end of week 1)."""
+    version = _lock_version(version)
+    project = version.charter.project
+    if version.compliance_reviewer_id != by.pk or role_in(by, project.organisation_id) is None:
+        raise PermissionDenied(
+            "Only the compliance reviewer named in this charter can record its review."
+        )
+    if version.status not in (Status.IN_REVIEW, Status.APPROVED):
+        raise ValidationError(
+            {"status": ["Only a version in review or an approved one can be reviewed."]}
+        )
+    if version.compliance_reviews.exists():
+        raise ValidationError({"review": ["You already recorded your review of this version."]})
+    review = ComplianceReview.objects.create(
+        charter=version.charter,
+        version=version,
+        reviewer=by,
+        reviewed_at=at or timezone.now(),
+        note=(note or "").strip(),
+    )
+    audit.record(
+        actor=by,
+        action="charter.compliance_reviewed",
+        instance=version,
+        project=project,
+        note=review.note,
+    )
+    project_touch(project=project)
+    return review

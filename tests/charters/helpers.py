@@ -48,7 +48,7 @@ def complete_sections(who: dict, start=None) -> dict[str, dict]:
         "targets": {"latency_p95_ms": 2000, "cost_per_call": Decimal("0.08"), "currency": "EUR"},
         "compliance": {
             "compliance_reviewer": who["compliance_reviewer"],
-            "data_classification": "Confidential",
+            "data_classification": "internal",
             "compliance_review_due": start + timedelta(days=5),
         },
         "evaluation": {
@@ -97,9 +97,10 @@ INTEGRATION = {
 }
 
 
-def fill(version, who, *, by, sensitive=False) -> CharterVersion:
-    """Fill every section of a draft through the service."""
-    for key, data in complete_sections(who).items():
+def fill(version, who, *, by, sensitive=False, start=None) -> CharterVersion:
+    """Fill every section of a draft through the service (the timebox from ``start``, today
+    by default)."""
+    for key, data in complete_sections(who, start).items():
         version = services.charter_save_section(version=version, section=key, data=data, by=by)
     services.charter_add_row(
         version=version,
@@ -116,14 +117,14 @@ def draft(project, by=None) -> CharterVersion:
     return charter.versions.get()
 
 
-def complete_draft(project, *, sensitive=False) -> tuple[CharterVersion, dict]:
+def complete_draft(project, *, sensitive=False, start=None) -> tuple[CharterVersion, dict]:
     who = people(project)
-    version = fill(draft(project), who, by=project.pm, sensitive=sensitive)
+    version = fill(draft(project), who, by=project.pm, sensitive=sensitive, start=start)
     return version, who
 
 
-def in_review(project, *, sensitive=False) -> tuple[CharterVersion, dict]:
-    version, who = complete_draft(project, sensitive=sensitive)
+def in_review(project, *, sensitive=False, start=None) -> tuple[CharterVersion, dict]:
+    version, who = complete_draft(project, sensitive=sensitive, start=start)
     return services.charter_submit(version=version, by=project.pm), who
 
 

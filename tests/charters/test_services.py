@@ -11,7 +11,7 @@ from charters import selectors, services
 from charters.models import CharterVersion, Signature, Status
 from portfolio.models import AuditEvent
 from tests.charters import helpers
-from tests.factories import member
+from tests.factories import ProjectFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -481,3 +481,376 @@ def test_risk_flags_for_many_projects_in_constant_queries(org, pm, django_assert
     assert "no_evaluation" in {f.key for f in flags[projects[0].pk]}
     assert "no_charter" in {f.key for f in flags[projects[5].pk]}
     assert CharterVersion.objects.count() == 4
+
+
+# --- Data classification counts as "data is sensitive" -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("classification", "needs_compliance"),
+    [("public", False), ("internal", False), ("confidential", True), ("restricted", True)],
+)
+def test_a_sensitive_classification_needs_the_compliance_reviewer_even_with_internal_sources(
+    project, pm, classification, needs_compliance
+):
+    version, who = helpers.complete_draft(project)  # its one data source is internal
+    version = save(version, "compliance", pm, data_classification=classification)
+    version = services.charter_submit(version=version, by=pm)
+    version = selectors.versions_full().get(pk=version.pk)
+    assert ("compliance_reviewer" in selectors.required_signers(version)) is needs_compliance
+    for role in ("business_owner", "production_owner"):
+        if version.status == Status.IN_REVIEW:
+            services.charter_sign(version=version, by=who[role])
+        version.refresh_from_db()
+    assert version.status == (Status.IN_REVIEW if needs_compliance else Status.APPROVED)
+    if needs_compliance:
+        services.charter_sign(version=version, by=who["compliance_reviewer"])
+        version.refresh_from_db()
+        assert version.status == Status.APPROVED
+
+
+def test_data_classification_is_a_choice_on_the_sensitivity_scale(project, pm):
+    with pytest.raises(ValidationError) as exc:
+        save(helpers.draft(project), "compliance", pm, data_classification="Top secret-ish")
+    assert "data_classification" in errors_of(exc)
+
+
+def test_free_text_classifications_are_mapped_to_the_scale_by_the_migration():
+    from importlib import import_module
+
+    level_of = import_module(
+        "charters.migrations.0003_data_classification_words_to_choices"
+    ).level_of
+    assert level_of("Confidential") == "confidential"
+    assert level_of("Internal – contains personal data (GDPR)") == "confidential"
+    assert level_of("Strictly confidential") == "restricted"
+    assert level_of("internal") == "internal"
+    assert level_of("Public website text") == "public"
+    assert level_of("tbd") == ""
+
+
+# --- Absurd dates ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [
+        ("kill", "kill_deadline"),
+        ("compliance", "compliance_review_due"),
+        ("timebox", "timebox_start"),
+        ("timebox", "timebox_end"),
+        ("timebox", "decision_date"),
+    ],
+)
+@pytest.mark.parametrize("year", [1999, 2101, 9999])
+def test_dates_outside_2000_to_2100_are_refused_next_to_their_field(
+    project, pm, section, field, year
+):
+    from datetime import date
+
+    with pytest.raises(ValidationError) as exc:
+        save(helpers.draft(project), section, pm, **{field: date(year, 12, 28)})
+    assert errors_of(exc)[field] == ["Enter a date between 2000 and 2100."]
+
+
+def test_warnings_and_flags_survive_dates_at_the_end_of_the_calendar(project):
+    """Stored before the rule existed: the sums of week 1 must not overflow."""
+    from datetime import date
+
+    from charters import rules
+
+    version = helpers.draft(project)
+    version.timebox_start = date(9999, 12, 28)
+    version.compliance_review_due = date(9999, 12, 30)
+    version.timebox_end = date(9999, 12, 31)
+    rules.warnings(version)  # no OverflowError
+    version.save()
+    assert "compliance_late" in {f.key for f in selectors.risk_flags(project)}
+
+
+# --- Rules not covered above ----------------------------------------------------------------
+
+
+def test_kill_deadline_before_the_timebox_starts_is_refused(project, pm):
+    version = helpers.draft(project)
+    with pytest.raises(ValidationError) as exc:
+        save(version, "kill", pm, kill_deadline=project.timebox_start - timedelta(days=1))
+    assert errors_of(exc)["kill_deadline"] == [
+        "The kill deadline must fall inside the timebox, which starts "
+        f"{project.timebox_start.strftime('%-d %b %Y')}."
+    ]
+
+
+def test_timebox_cannot_end_before_it_starts(project, pm):
+    start = project.timebox_start
+    with pytest.raises(ValidationError) as exc:
+        save(
+            helpers.draft(project),
+            "timebox",
+            pm,
+            timebox_start=start,
+            timebox_end=start - timedelta(days=1),
+            decision_date=start,
+        )
+    assert errors_of(exc)["timebox_end"] == ["The timebox cannot end before it starts."]
+
+
+@pytest.mark.parametrize("latency", [0, -5])
+def test_latency_must_be_positive(project, pm, latency):
+    with pytest.raises(ValidationError) as exc:
+        save(helpers.draft(project), "targets", pm, latency_p95_ms=latency)
+    assert errors_of(exc)["latency_p95_ms"] == ["Must be a positive number of milliseconds."]
+
+
+@pytest.mark.parametrize("currency", ["EURO", "E1R", "€"])
+def test_currency_is_a_three_letter_code(project, pm, currency):
+    with pytest.raises(ValidationError) as exc:
+        save(helpers.draft(project), "targets", pm, currency=currency)
+    assert errors_of(exc)["currency"] == ["Use a three-letter currency code such as EUR or USD."]
+    save(
+        helpers.draft(ProjectFactory(organisation=project.organisation, pm=pm)),
+        "targets",
+        pm,
+        currency="usd",
+    )
+
+
+def test_a_row_with_a_negative_estimate_is_refused_in_the_pages_words(project, pm):
+    version = helpers.draft(project)
+    with pytest.raises(ValidationError) as exc:
+        services.charter_add_row(
+            version=version,
+            kind="integrations",
+            data={**helpers.INTEGRATION, "estimate_weeks": Decimal("-2")},
+            by=pm,
+        )
+    assert errors_of(exc) == {"estimate_weeks": ["Must be zero or more."]}
+    with pytest.raises(ValidationError) as exc:
+        services.charter_save_sections(
+            version=version,
+            data={"integrations": [helpers.INTEGRATION, {"system": "ERP", "estimate_weeks": -1}]},
+            by=pm,
+        )
+    assert errors_of(exc) == {"integrations": ["Row 2 — estimate (weeks): Must be zero or more."]}
+    assert not version.integrations.exists()
+
+
+# --- Goalposts: every locked criterion ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "change"),
+    [
+        ("metric", {"metric_name": "Routing precision"}),
+        ("metric", {"metric_unit": "percentage points"}),
+        (
+            "metric",
+            # Direction flipped with a consistent baseline/target/threshold set.
+            {
+                "metric_direction": "lower",
+                "metric_baseline": Decimal("85"),
+                "metric_target": Decimal("55"),
+            },
+        ),
+        ("metric", {"metric_baseline": Decimal("50")}),
+        ("metric", {"metric_target": Decimal("90")}),
+        ("threshold", {"threshold": Decimal("70")}),
+        ("kill", {"kill_deadline": "+1"}),
+    ],
+    ids=["name", "unit", "direction", "baseline", "target", "threshold", "kill deadline"],
+)
+def test_each_locked_criterion_moves_the_goalposts(project, section, change):
+    first, who = helpers.approved(project)
+    if change.get("kill_deadline") == "+1":
+        change = {"kill_deadline": first.kill_deadline + timedelta(days=1)}
+    _amend_and_approve(project, who, **{section: change})
+    project.charter.refresh_from_db()
+    assert project.charter.goalposts_moved == 1
+
+
+def test_rewording_how_the_metric_is_measured_does_not_move_the_goalposts(project):
+    _, who = helpers.approved(project)
+    second = _amend_and_approve(
+        project, who, metric={"metric_method": "Weekly sample of 200 invoices, double-checked."}
+    )
+    assert second.status == Status.APPROVED
+    project.charter.refresh_from_db()
+    assert project.charter.goalposts_moved == 0
+
+
+# --- The decision-maker is an executive -----------------------------------------------------
+
+
+def test_the_decision_maker_must_be_an_executive(project, pm, viewer, outsider):
+    version = helpers.draft(project)
+    with pytest.raises(ValidationError) as exc:
+        save(version, "owners", pm, decision_maker=viewer)
+    assert errors_of(exc)["decision_maker"] == [
+        "The decision-maker must be an executive of the organisation."
+    ]
+    with pytest.raises(ValidationError) as exc:
+        save(version, "owners", pm, decision_maker=pm)  # a PM is not an executive either
+    assert errors_of(exc)["decision_maker"] == [
+        "The decision-maker must be an executive of the organisation."
+    ]
+    with pytest.raises(ValidationError) as exc:  # not a member at all: the member rule, once
+        save(version, "owners", pm, decision_maker=outsider)
+    assert errors_of(exc)["decision_maker"] == [
+        "This person is not a member of the project's organisation."
+    ]
+    save(version, "owners", pm, decision_maker=project.decision_maker)
+
+
+def test_people_may_be_given_as_ids_and_unknown_ids_read_like_strangers(project, pm, outsider):
+    version = helpers.draft(project)
+    for pk in (outsider.pk, 987654321):
+        with pytest.raises(ValidationError) as exc:
+            services.charter_save_sections(version=version, data={"production_owner": pk}, by=pm)
+        assert errors_of(exc) == {
+            "production_owner": ["This person is not a member of the project's organisation."]
+        }
+    version = services.charter_save_sections(
+        version=version, data={"production_owner": project.decision_maker.pk}, by=pm
+    )
+    assert version.production_owner == project.decision_maker
+
+
+# --- Someone named leaves during the review -------------------------------------------------
+
+
+def test_the_last_signature_says_who_left_and_what_to_do(project, executive, org):
+    from portfolio.models import Membership
+
+    version, who = helpers.in_review(project)
+    services.charter_sign(version=version, by=executive)
+    Membership.objects.filter(user=who["engineering_owner"], organisation=org).unaudited_delete()
+    with pytest.raises(ValidationError) as exc:
+        services.charter_sign(version=version, by=who["production_owner"])
+    assert errors_of(exc) == {
+        "engineering_owner": [
+            "Not signed: Enya Engineer, named as engineering owner, is no longer a member of "
+            "Acme Logistics, so this charter cannot be approved. Request changes so the PM can "
+            "name someone else, then sign the new submission."
+        ]
+    }
+    version.refresh_from_db()
+    assert version.status == Status.IN_REVIEW
+    assert not Signature.objects.filter(version=version, signer=who["production_owner"]).exists()
+    project.refresh_from_db()
+    assert project.engineering_owner is None  # the project did not take a non-member
+
+
+def test_the_last_signature_says_when_the_decision_maker_is_no_longer_an_executive(
+    project, executive, org
+):
+    from portfolio.models import Membership
+
+    version, who = helpers.in_review(project)
+    services.charter_sign(version=version, by=executive)
+    membership = Membership.objects.get(user=executive, organisation=org)
+    Membership.objects.filter(pk=membership.pk).unaudited_update(role="viewer")
+    with pytest.raises(ValidationError) as exc:
+        services.charter_sign(version=version, by=who["production_owner"])
+    assert "is no longer an executive of Acme Logistics" in errors_of(exc)["decision_maker"][0]
+
+
+# --- Compliance reviewed in week 1: an act, not a plan --------------------------------------
+
+
+def _approved_from(project, start):
+    """An approved charter whose timebox started on ``start``."""
+    project.timebox_start = start
+    project.timebox_end = start + timedelta(weeks=6)
+    project.decision_date = start + timedelta(weeks=6, days=3)
+    project.save()
+    version, who = helpers.in_review(project, start=start)
+    for role in ("business_owner", "production_owner"):
+        services.charter_sign(version=version, by=who[role])
+    version.refresh_from_db()
+    assert version.status == Status.APPROVED
+    return version, who
+
+
+def _flag_keys(project):
+    return {f.key for f in selectors.risk_flags(project)}
+
+
+def test_compliance_is_late_once_week_one_passed_without_a_review(project):
+    from django.utils import timezone
+
+    _approved_from(project, timezone.localdate() - timedelta(days=20))
+    # The plan said "day 5" — but nobody reviewed anything.
+    assert "compliance_late" in _flag_keys(project)
+
+
+def test_a_review_recorded_in_week_one_clears_the_flag_and_a_late_one_does_not(project, org):
+    from django.utils import timezone
+
+    from charters.models import ComplianceReview
+
+    start = timezone.localdate() - timedelta(days=20)
+    version, who = _approved_from(project, start)
+    review = services.charter_record_compliance_review(
+        version=version, by=who["compliance_reviewer"], note="Residency checked."
+    )
+    assert "compliance_late" in _flag_keys(project)  # recorded today: day 20 is not week 1
+    ComplianceReview.objects.filter(pk=review.pk).update(
+        reviewed_at=timezone.now() - timedelta(days=16)
+    )
+    assert "compliance_late" not in _flag_keys(project)
+    assert AuditEvent.objects.filter(action="charter.compliance_reviewed").exists()
+
+
+def test_before_week_one_ends_only_a_plan_after_week_one_is_flagged(project, pm):
+    version, who = helpers.approved(project)  # starts today, review planned on day 5
+    assert "compliance_late" not in _flag_keys(project)
+
+
+def test_the_compliance_reviewers_signature_is_a_review(project, executive):
+    from django.utils import timezone
+
+    start = timezone.localdate() - timedelta(days=20)
+    project.timebox_start = start
+    project.timebox_end = start + timedelta(weeks=6)
+    project.save()
+    version, who = helpers.in_review(project, sensitive=True, start=start)
+    for person in (executive, who["production_owner"], who["compliance_reviewer"]):
+        services.charter_sign(version=version, by=person, at=timezone.now() - timedelta(days=18))
+    assert "compliance_late" not in _flag_keys(project)
+
+
+def test_only_the_named_compliance_reviewer_records_a_review_once(project, pm, executive):
+    version, who = helpers.complete_draft(project)
+    with pytest.raises(ValidationError) as exc:  # a draft is not reviewed yet
+        services.charter_record_compliance_review(version=version, by=who["compliance_reviewer"])
+    assert "status" in errors_of(exc)
+    version = services.charter_submit(version=version, by=pm)
+    for person in (pm, executive):
+        with pytest.raises(PermissionDenied):
+            services.charter_record_compliance_review(version=version, by=person)
+    services.charter_record_compliance_review(version=version, by=who["compliance_reviewer"])
+    with pytest.raises(ValidationError) as exc:
+        services.charter_record_compliance_review(version=version, by=who["compliance_reviewer"])
+    assert errors_of(exc) == {"review": ["You already recorded your review of this version."]}
+
+
+# --- Flags come from the approved version, not a half-written amendment ---------------------
+
+
+def test_risk_flags_come_from_the_approved_version_while_an_amendment_is_drafted(project, pm):
+    helpers.approved(project)
+    assert _flag_keys(project) == set()
+    amendment = services.charter_amend(charter=project.charter, by=pm)
+    services.charter_save_sections(
+        version=amendment,
+        data={"harness_location": "", "business_value": "", "integrations": []},
+        by=pm,
+    )
+    assert _flag_keys(project) == set()
+    # The amendment's own flags are what it would raise.
+    amendment = selectors.versions_full().get(pk=amendment.pk)
+    assert {f.key for f in selectors.version_flags(amendment)} == {
+        "no_evaluation",
+        "no_business_value",
+        "no_integration",
+    }
