@@ -10,9 +10,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import rules
 from .models import CharterVersion
-from .sections import GOALPOST_FIELDS, PEOPLE_FIELDS, SECTIONS
-
-MONEY_FIELDS = {"ops_budget", "cost_monthly_1x", "cost_monthly_5x", "cost_monthly_20x"}
+from .sections import GOALPOST_FIELDS, METRIC_VALUE_FIELDS, MONEY_FIELDS, PEOPLE_FIELDS, SECTIONS
 
 
 def _number(value: Decimal) -> str:
@@ -35,13 +33,15 @@ def display(version: CharterVersion, field: str) -> str:
         return str(value)
     if field == "metric_direction":
         return version.get_metric_direction_display()
+    if field == "data_classification":
+        return version.get_data_classification_display()
     if field in MONEY_FIELDS:
         return f"{version.currency} {_number(value)}"
     if field == "cost_per_call":
         return f"{version.currency} {_number(value)} per call"
     if field == "latency_p95_ms":
         return f"{value:,} ms"
-    if field in ("metric_baseline", "metric_target", "threshold"):
+    if field in METRIC_VALUE_FIELDS:
         unit = f" {version.metric_unit}" if version.metric_unit else ""
         return f"{_number(value)}{unit}"
     if isinstance(value, Decimal):
@@ -88,7 +88,14 @@ def render_rows(version: CharterVersion) -> list[dict]:
             if f != "currency"
         ]
         lines = row_lines(version, section.rows) if section.rows else []
-        out.append({"section": section, "items": items, "lines": lines})
+        out.append(
+            {
+                "section": section,
+                "items": items,
+                "lines": lines,
+                "kill_sentence": rules.kill_sentence(version) if section.key == "kill" else "",
+            }
+        )
     return out
 
 

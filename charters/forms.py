@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 
 from portfolio.models import User
 
 from .models import CharterVersion, DataSource, Integration
-from .rules import NON_NEGATIVE
+from .rules import NON_NEGATIVE, plain_number
 from .sections import BY_KEY, PEOPLE_FIELDS, Section
 
 RULE_CHECKED = (*NON_NEGATIVE, "latency_p95_ms")
@@ -33,12 +35,16 @@ class SectionForm(forms.Form):
 
     section: Section
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, members=None, executives=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in PEOPLE_FIELDS:
             if name in self.fields:
                 self.fields[name].queryset = members if members is not None else User.objects.none()
                 self.fields[name].empty_label = "— choose a person —"
+        if "decision_maker" in self.fields and executives is not None:
+            # DOMAIN.md: the decision-maker is an executive.
+            self.fields["decision_maker"].queryset = executives
+            self.fields["decision_maker"].help_text = "An executive of the organisation."
         for name, field in self.fields.items():
             field.required = False
             if name in RULE_CHECKED:
@@ -47,6 +53,11 @@ class SectionForm(forms.Form):
                     v for v in field.validators if not isinstance(v, MinValueValidator)
                 ]
                 field.widget.attrs.pop("min", None)
+            if name == "currency":
+                # Same words as the API: the rule's message, not a length limit.
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ]
             field.widget.attrs.setdefault("id", f"id_{name}")
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["step"] = "any"
@@ -58,7 +69,14 @@ class SectionForm(forms.Form):
                 self.add_error(target, message)
 
 
-def section_form(section_key: str, *, version: CharterVersion, data=None, members=None):
+def _initial(value):
+    """Stored decimals read as typed: 61, not 61.0000."""
+    return plain_number(value) if isinstance(value, Decimal) else value
+
+
+def section_form(
+    section_key: str, *, version: CharterVersion, data=None, members=None, executives=None
+):
     section = BY_KEY[section_key]
     fields = forms.fields_for_model(
         CharterVersion, fields=list(section.fields), widgets=_widgets(section.fields)
@@ -66,8 +84,13 @@ def section_form(section_key: str, *, version: CharterVersion, data=None, member
     form_class = type(
         f"{section_key.title()}SectionForm", (SectionForm,), {**fields, "section": section}
     )
-    initial = {f: getattr(version, f"{f}_id" if f in PEOPLE_FIELDS else f) for f in section.fields}
-    return form_class(data=data, initial=initial, members=members, prefix=section_key)
+    initial = {
+        f: _initial(getattr(version, f"{f}_id" if f in PEOPLE_FIELDS else f))
+        for f in section.fields
+    }
+    return form_class(
+        data=data, initial=initial, members=members, executives=executives, prefix=section_key
+    )
 
 
 class DataSourceForm(forms.ModelForm):
@@ -126,3 +149,12 @@ class CompareForm(forms.Form):
         choices = [(n, f"v{n}") for n in numbers]
         self.fields["a"].choices = choices
         self.fields["b"].choices = choices
+
+
+class ComplianceReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Review note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="What you checked, or conditions you set.",
+    )

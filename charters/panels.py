@@ -64,18 +64,34 @@ def list_badges(projects) -> dict[int, list[Badge]]:
                 Badge(
                     f"goalposts moved {moved}×",
                     tone="danger",
-                    title="Approved amendments changed the metric, target, threshold or kill deadline",
+                    title="Approved amendments changed the success metric, threshold or kill "
+                    "deadline",
                     testid="goalposts",
                 )
             )
-        found = flags.get(project.pk)
-        if found:
-            badges.append(
-                Badge(
-                    f"{len(found)} risk flag{'s' if len(found) != 1 else ''}",
-                    tone="warning",
-                    title=", ".join(f.label for f in found),
-                    testid="risk-flags",
-                )
-            )
+        badges.extend(_flag_badges(flags.get(project.pk) or []))
     return out
+
+
+LIST_FLAGS_SHOWN = 3
+
+
+def _flag_badges(flags: list) -> list[Badge]:
+    """Up to three flags by their short names, then "+N more"; each badge carries the full
+    wording (hover, and read out by screen readers), the project page lists them all."""
+    shown = flags[:LIST_FLAGS_SHOWN]
+    badges = [
+        Badge(flag.short, tone="warning", title=f"Risk flag: {flag.label}", testid="risk-flag")
+        for flag in shown
+    ]
+    rest = flags[len(shown) :]
+    if rest:
+        badges.append(
+            Badge(
+                f"+{len(rest)} more",
+                tone="muted",
+                title="More risk flags: " + "; ".join(f.label for f in rest),
+                testid="risk-flags-more",
+            )
+        )
+    return badges

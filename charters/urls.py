@@ -24,4 +24,5 @@ urlpatterns = [
     path(f"{P}withdraw-signature/", views.WithdrawView.as_view(), name="withdraw"),
     path(f"{P}amend/", views.AmendView.as_view(), name="amend"),
     path(f"{P}history/", views.HistoryView.as_view(), name="history"),
+    path(f"{P}compliance-review/", views.ComplianceReviewView.as_view(), name="compliance-review"),
 ]

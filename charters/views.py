@@ -6,25 +6,56 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
-from portfolio.models import User
+from portfolio.models import Role, User
 from portfolio.views.mixins import ProjectScopedMixin
 
 from . import diff, rules, selectors, services
-from .forms import ChangeRequestForm, CompareForm, add_service_errors, row_form, section_form
+from .forms import (
+    ChangeRequestForm,
+    CompareForm,
+    ComplianceReviewForm,
+    add_service_errors,
+    row_form,
+    section_form,
+)
 from .models import Charter, Status
-from .sections import BY_KEY, SECTIONS
+from .sections import BY_KEY, METRIC_VALUE_FIELDS, MONEY_FIELDS, SECTIONS
+
+MAX_VERSION_DIGITS = 9
 
 
 def _members(project):
     return User.objects.filter(memberships__organisation_id=project.organisation_id).order_by(
         "full_name"
     )
+
+
+def _executives(project, current_pk=None):
+    """The decision-maker's choices: the organisation's executives — plus whoever is named now,
+    so a charter naming someone else shows the rule next to the field instead of silently
+    dropping the name on the next save."""
+    is_executive = Q(
+        memberships__organisation_id=project.organisation_id, memberships__role=Role.EXECUTIVE
+    )
+    if current_pk:
+        is_executive |= Q(pk=current_pk)
+    return User.objects.filter(is_executive).distinct().order_by("full_name")
+
+
+def _suffix(version, name: str) -> str:
+    """The currency or unit shown next to an input."""
+    if name in MONEY_FIELDS:
+        return version.currency or ""
+    if name in METRIC_VALUE_FIELDS:
+        return version.metric_unit or ""
+    return ""
 
 
 class CharterMixin(ProjectScopedMixin):
@@ -57,16 +88,24 @@ class CharterMixin(ProjectScopedMixin):
 # --- editor -----------------------------------------------------------------------------------
 
 
-def section_context(version, section, *, members, form=None, row_forms=None, saved=False):
+def section_context(
+    version, section, *, members, executives=None, form=None, row_forms=None, saved=False
+):
     if form is None and section.fields:
-        form = section_form(section.key, version=version, members=members)
+        form = section_form(section.key, version=version, members=members, executives=executives)
     warnings = rules.warnings(version)
-    fields = [(form[name], warnings.get(name, [])) for name in section.fields] if form else []
+    fields = []
+    for name in section.fields if form else ():
+        suffix = _suffix(version, name)
+        if suffix:  # read out after the label: "Operations budget per year, EUR"
+            form.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_suffix"
+        fields.append((form[name], warnings.get(name, []), suffix))
     rows = list(getattr(version, section.rows).all()) if section.rows else []
     return {
         "section": section,
         "form": form,
         "fields": fields,
+        "kill_sentence": rules.kill_sentence(version) if section.key == "kill" else "",
         "rows": rows,
         "row_form": (row_forms or {}).get(section.rows)
         or (row_form(section.rows) if section.rows else None),
@@ -99,10 +138,13 @@ class CharterEditView(CharterMixin, View):
 
     def render_editor(self, version, *, override=None, status=200, submit_errors=None):
         members = _members(self.project)
+        executives = _executives(self.project, version.decision_maker_id)
         sections = []
         for section in SECTIONS:
             extra = (override or {}).get(section.key, {})
-            sections.append(section_context(version, section, members=members, **extra))
+            sections.append(
+                section_context(version, section, members=members, executives=executives, **extra)
+            )
         change_request = version.change_requests.select_related("by").first()
         return render(
             self.request,
@@ -131,7 +173,10 @@ class SectionSaveView(CharterMixin, View):
             raise PermissionDenied("There is no draft to edit; amend the approved charter first.")
         spec = BY_KEY[section]
         members = _members(self.project)
-        form = section_form(section, version=version, data=request.POST, members=members)
+        executives = _executives(self.project, version.decision_maker_id)
+        form = section_form(
+            section, version=version, data=request.POST, members=members, executives=executives
+        )
         saved = False
         if form.is_valid():
             try:
@@ -156,6 +201,7 @@ class SectionSaveView(CharterMixin, View):
             version,
             spec,
             members=members,
+            executives=_executives(self.project, version.decision_maker_id),
             form=None if saved else form,
             saved=saved,
             fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
@@ -181,7 +227,17 @@ def _pk(value):
 
 
 def _section_response(
-    request, version, spec, *, members, form, saved, fallback, editor_url, row_forms=None
+    request,
+    version,
+    spec,
+    *,
+    members,
+    form,
+    saved,
+    fallback,
+    editor_url,
+    row_forms=None,
+    executives=None,
 ):
     if not request.htmx:
         if saved:
@@ -192,13 +248,26 @@ def _section_response(
     html = render_to_string(
         "charters/partials/section.html",
         section_context(
-            version, spec, members=members, form=form, row_forms=row_forms, saved=saved
+            version,
+            spec,
+            members=members,
+            executives=executives,
+            form=form,
+            row_forms=row_forms,
+            saved=saved,
         ),
         request,
     )
     html += render_to_string(
         "charters/partials/progress.html", {**progress_context(stored), "oob": True}, request
     )
+    if spec.key in ("metric", "threshold"):
+        # Section 4's sentence quotes the metric and the threshold: keep it in step.
+        html += render_to_string(
+            "charters/partials/kill_sentence.html",
+            {"kill_sentence": rules.kill_sentence(stored), "oob": True},
+            request,
+        )
     return HttpResponse(html)
 
 
@@ -289,16 +358,26 @@ class SubmitView(CharterMixin, View):
         try:
             services.charter_submit(version=version, by=request.user)
         except ValidationError as exc:
-            missing = exc.message_dict.get("missing") or exc.messages
+            missing = exc.message_dict.get("missing") if hasattr(exc, "error_dict") else None
+            # Refused for another reason (e.g. someone submitted it a moment ago): say that,
+            # not "complete these first" next to a list saying everything is filled in.
+            refusal = None if missing else exc.messages
+            stored = selectors.versions_full().get(pk=version.pk)
             if request.htmx:
-                stored = selectors.versions_full().get(pk=version.pk)
                 return render(
                     request,
                     "charters/partials/progress.html",
-                    {**progress_context(stored), "submit_errors": missing},
+                    {
+                        **progress_context(stored),
+                        "submit_errors": missing,
+                        "submit_refusal": refusal,
+                    },
                 )
+            if refusal:
+                messages.error(request, " ".join(refusal))
+                return redirect(self.detail_url())
             return CharterEditView(request=request, project=self.project).render_editor(
-                selectors.versions_full().get(pk=version.pk), submit_errors=missing
+                stored, submit_errors=missing
             )
         messages.success(request, "Submitted for sign-off. The signers see it on their home page.")
         if request.htmx:
@@ -405,8 +484,9 @@ class AmendView(CharterMixin, View):
             return redirect(self.detail_url())
         messages.success(
             request,
-            f"Amendment v{version.number} started from the approved charter. Changing the metric, "
-            "target, threshold or kill deadline will count as moving the goalposts.",
+            f"Amendment v{version.number} started from the approved charter. Changing the metric "
+            "(name, unit, direction, baseline, target), the threshold or the kill deadline will "
+            "count as moving the goalposts.",
         )
         return redirect(self.editor_url())
 
@@ -428,15 +508,18 @@ class CharterDetailView(CharterMixin, View):
                 {"project": self.project, "charter": None, "can_edit": self.can_edit()},
             )
         versions = list(charter.versions.order_by("-number").values("number", "status"))
-        number = request.GET.get("v")
+        number = request.GET.get("v", "")
         qs = selectors.versions_full().filter(charter=charter)
-        version = (
-            qs.filter(number=number).first()
-            if number and number.isdigit()
-            else qs.order_by("-number").first()
-        )
+        if number:
+            # ASCII digits only: "²".isdigit() is true but int("²") is not a number.
+            if not (number.isascii() and number.isdigit()) or len(number) > MAX_VERSION_DIGITS:
+                raise Http404("No such version.")
+            version = qs.filter(number=int(number)).first()
+        else:
+            version = qs.order_by("-number").first()
         if version is None:
             raise Http404("No such version.")
+        reviews = list(version.compliance_reviews.select_related("reviewer"))
         approved = next((v for v in versions if v["status"] == Status.APPROVED), None)
         return render(
             request,
@@ -456,10 +539,46 @@ class CharterDetailView(CharterMixin, View):
                 else [],
                 "can_edit": self.can_edit(),
                 "completeness": selectors.completeness(version),
-                "flags": selectors.risk_flags(self.project),
+                "flags": selectors.version_flags(version),
                 "warnings": rules.warnings(version),
+                "compliance_reviews": reviews,
+                "review_form": ComplianceReviewForm()
+                if _may_record_review(version, request.user, reviews)
+                else None,
             },
         )
+
+
+def _may_record_review(version, user, reviews) -> bool:
+    return (
+        version.status in (Status.IN_REVIEW, Status.APPROVED)
+        and version.compliance_reviewer_id == user.pk
+        and not reviews
+    )
+
+
+class ComplianceReviewView(CharterMixin, View):
+    """The named compliance reviewer records their review of the version they read."""
+
+    def post(self, request: HttpRequest, project_pk: int) -> HttpResponse:
+        charter = self.charter()
+        number = request.POST.get("version", "")
+        if charter is None or not (number.isascii() and number.isdigit()):
+            raise Http404("No such version.")
+        if len(number) > MAX_VERSION_DIGITS:
+            raise Http404("No such version.")
+        version = get_object_or_404(charter.versions, number=int(number))
+        form = ComplianceReviewForm(request.POST)
+        form.is_valid()
+        try:
+            services.charter_record_compliance_review(
+                version=version, by=request.user, note=form.cleaned_data.get("note", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Your compliance review is recorded.")
+        return redirect(f"{self.detail_url()}?v={version.number}")
 
 
 class HistoryView(CharterMixin, View):

@@ -265,3 +265,33 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     )
     page.reload()
     expect(page.locator(".draft-restored")).to_have_count(0)
+
+
+def test_risk_flags_read_as_short_badges_in_the_list_and_in_full_on_the_project(
+    live_server, login, project, pm, org
+):
+    from tests.charters import helpers
+    from tests.factories import ProjectFactory
+
+    helpers.approved(project)  # a complete charter: no flags
+    sketchy = ProjectFactory(organisation=org, pm=pm, name="Sketchy PoC")
+    helpers.quick_version(sketchy)  # no harness, no targets, no value, no decision date…
+
+    page = login(pm)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/projects/")
+    row = page.get_by_role("row").filter(has_text="Sketchy PoC")
+    expect(row.get_by_test_id("risk-flag")).to_have_count(3)
+    expect(row.get_by_test_id("risk-flag").nth(1)).to_contain_text("no eval")
+    more = row.get_by_test_id("risk-flags-more")
+    expect(more).to_contain_text("+3 more")
+    expect(more).to_have_attribute("title", re.compile(r"^More risk flags: .*No decision date"))
+    clean = page.get_by_role("row").filter(has_text=project.name)
+    expect(clean.get_by_test_id("risk-flag")).to_have_count(0)
+    shoot(page, "project-list-risk-flags")
+
+    row.get_by_role("link", name="Sketchy PoC").click()
+    flags = page.get_by_label("Risk flags")
+    expect(flags).to_contain_text("No evaluation harness or labelled set")
+    expect(flags).to_contain_text("Compliance not reviewed in week 1")
+    shoot(page, "project-page-risk-flags")
