@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portfolio.api.base import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portfolio.api.base import ErrorSerializer, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from portfolio.models import Project
 
 from .. import selectors, services
@@ -21,11 +21,17 @@ from ..models import Charter, CharterVersion, Signature, Status
 from .serializers import (
     CharterCreateSerializer,
     CharterSerializer,
+    CharterVersionPatchErrorSerializer,
     CharterVersionSerializer,
     CharterVersionUpdateSerializer,
+    ComplianceReviewErrorSerializer,
+    ComplianceReviewInputSerializer,
+    ComplianceReviewSerializer,
     MissingItemsErrorSerializer,
+    RequestChangesErrorSerializer,
     RequestChangesSerializer,
     SignatureSerializer,
+    SignErrorSerializer,
     StatusErrorSerializer,
 )
 
@@ -44,7 +50,12 @@ class CharterFilter(filters.FilterSet):
     create=extend_schema(
         summary="Start a project's charter with a draft version 1 (the project's PM)",
         request=CharterCreateSerializer,
-        responses={201: CharterSerializer},
+        responses={
+            201: CharterSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, "No such project among those you may see (`project`)."
+            ),
+        },
     ),
 )
 class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -97,8 +108,20 @@ class CharterVersionFilter(filters.FilterSet):
     retrieve=extend_schema(summary="One version with every section"),
     partial_update=extend_schema(
         summary="Save fields of a draft (the project's PM); same rules as the editor",
+        description="Only the fields listed in the request body may be sent: a read-only "
+        "field (`status`, `number`…) or an unknown one is a 400 naming it. Each rule's message "
+        "is the editor's, under the field it concerns; rows (`data_sources`, `integrations`) "
+        'answer with one message per problem, e.g. "Row 2 — estimate (weeks): Must be zero '
+        'or more.". A version in review or approved is a 400 under `status`.',
         request=CharterVersionUpdateSerializer,
-        responses={200: CharterVersionSerializer},
+        responses={
+            200: CharterVersionSerializer,
+            400: OpenApiResponse(
+                CharterVersionPatchErrorSerializer,
+                "Refused: each field with the editor's messages; `status` when the version "
+                "is not a draft.",
+            ),
+        },
     ),
 )
 class CharterVersionViewSet(
@@ -151,7 +174,11 @@ class CharterVersionViewSet(
         request=None,
         responses={
             200: CharterVersionSerializer,
-            400: OpenApiResponse(StatusErrorSerializer, "Not in review, or already signed."),
+            400: OpenApiResponse(
+                SignErrorSerializer,
+                "Not in review, already signed, or — for the last signature — a person named "
+                "in the charter has left the organisation (under that person's field).",
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -177,7 +204,12 @@ class CharterVersionViewSet(
     @extend_schema(
         summary="Send a version in review back to draft with a comment (signers or the PM)",
         request=RequestChangesSerializer,
-        responses={200: CharterVersionSerializer},
+        responses={
+            200: CharterVersionSerializer,
+            400: OpenApiResponse(
+                RequestChangesErrorSerializer, "No comment, or the version is not in review."
+            ),
+        },
     )
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request: Request, pk=None) -> Response:
@@ -188,6 +220,27 @@ class CharterVersionViewSet(
             version=version, by=request.user, comment=body.validated_data.get("comment", "")
         )
         return Response(self._body(version))
+
+    @extend_schema(
+        summary="Record the compliance review of a version in review or approved (its named "
+        "compliance reviewer)",
+        request=ComplianceReviewInputSerializer,
+        responses={
+            201: ComplianceReviewSerializer,
+            400: OpenApiResponse(
+                ComplianceReviewErrorSerializer, "Wrong state, or already recorded."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="compliance-review")
+    def compliance_review(self, request: Request, pk=None) -> Response:
+        version = self.get_object()
+        body = ComplianceReviewInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = services.charter_record_compliance_review(
+            version=version, by=request.user, note=body.validated_data.get("note", "")
+        )
+        return Response(ComplianceReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Signatures on this version, withdrawn ones included",

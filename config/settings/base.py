@@ -169,6 +169,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # A charter's data classification and a data source's sensitivity share one scale.
+    "ENUM_NAME_OVERRIDES": {"SensitivityEnum": "charters.models.Sensitivity"},
 }
 
 # --- Gatehouse ---------------------------------------------------------------

@@ -41,6 +41,19 @@ def _approved(w):
     return _project(w)
 
 
+def _reviewed_by_viewer(w):
+    """In review, with the organisation's viewer named as compliance reviewer."""
+    version, _ = helpers.complete_draft(w.project)
+    services.charter_save_section(
+        version=version,
+        section="compliance",
+        data={"compliance_reviewer": w.viewer},
+        by=w.pm,
+    )
+    services.charter_submit(version=version, by=w.pm)
+    return _project(w)
+
+
 def _row(w):
     version = helpers.draft(w.project)
     row = services.charter_add_row(
@@ -101,6 +114,14 @@ ROUTES = [
     Route("charters:withdraw", kwargs=_signed, method="post", **SIGN),
     Route("charters:amend", kwargs=_approved, method="post", **EDIT),
     Route("charters:history", kwargs=_approved),
+    Route(
+        "charters:compliance-review",
+        kwargs=_reviewed_by_viewer,
+        method="post",
+        data=lambda w: {"version": "1", "note": "Residency checked."},
+        allowed=("viewer",),
+        forbidden=("pm", "executive", "partner"),
+    ),
     # API
     Route("api:charter-list", api=True, scoped=False),
     Route(
@@ -145,4 +166,13 @@ ROUTES = [
         forbidden=("viewer", "partner"),
     ),
     Route("api:charter-version-signatures", kwargs=_version(_signed), api=True),
+    Route(
+        "api:charter-version-compliance-review",
+        kwargs=_version(_reviewed_by_viewer),
+        method="post",
+        api=True,
+        data=lambda w: {"note": "Residency checked."},
+        allowed=("viewer",),
+        forbidden=("pm", "executive", "partner"),
+    ),
 ]

@@ -62,19 +62,60 @@ def test_start_read_and_patch_a_draft(client, project, pm):
         ),
         ({}, {"ops_budget": "-5"}, "ops_budget", "Must be zero or more."),
         ({}, {"cost_monthly_5x": "-1"}, "cost_monthly_5x", "Must be zero or more."),
-        ({}, {"eval_set_size": -1}, "eval_set_size", None),
+        ({}, {"eval_set_size": -1}, "eval_set_size", "Must be zero or more."),
+        (
+            {},
+            {"kill_deadline": "day-1"},
+            "kill_deadline",
+            "The kill deadline must fall inside the timebox, which starts",
+        ),
+        (
+            {},
+            {"timebox_start": "+0", "timebox_end": "day-1", "decision_date": "+0"},
+            "timebox_end",
+            "The timebox cannot end before it starts.",
+        ),
+        ({}, {"latency_p95_ms": 0}, "latency_p95_ms", "Must be a positive number of milliseconds."),
+        (
+            {},
+            {"latency_p95_ms": -5},
+            "latency_p95_ms",
+            "Must be a positive number of milliseconds.",
+        ),
+        (
+            {},
+            {"currency": "EURO"},
+            "currency",
+            "Use a three-letter currency code such as EUR or USD.",
+        ),
+        (
+            {},
+            {"kill_deadline": "9999-12-28"},
+            "kill_deadline",
+            "Enter a date between 2000 and 2100.",
+        ),
+        (
+            {},
+            {"decision_maker": "viewer"},
+            "decision_maker",
+            "The decision-maker must be an executive of the organisation.",
+        ),
         ({}, {"cost_per_call": "-0.1"}, "cost_per_call", "Must be zero or more."),
     ],
 )
-def test_each_rule_is_a_400_naming_the_field(client, project, pm, setup, data, field, message):
+def test_each_rule_is_a_400_naming_the_field(
+    client, project, pm, viewer, setup, data, field, message
+):
     version = helpers.draft(project)
     start = project.timebox_start
 
     def resolve(values):
         out = {}
         for k, v in values.items():
-            if isinstance(v, str) and v.startswith("+"):
-                out[k] = (start + timedelta(days=int(v[1:]))).isoformat()
+            if isinstance(v, str) and v.startswith(("+", "day-")):
+                out[k] = (start + timedelta(days=int(v.removeprefix("day")))).isoformat()
+            elif v == "viewer":
+                out[k] = viewer.pk
             else:
                 out[k] = v
         return out
@@ -84,19 +125,109 @@ def test_each_rule_is_a_400_naming_the_field(client, project, pm, setup, data, f
         assert patch(client, version, resolve(setup)).status_code == 200
     response = patch(client, version, resolve(data))
     assert response.status_code == 400, response.json()
-    assert field in response.json()
-    if message:
-        assert response.json()[field][0].startswith(message)
+    assert list(response.json()) == [field]
+    assert response.json()[field][0].startswith(message)
 
 
 def test_owners_must_be_members(client, project, pm, outsider):
+    """A user of another organisation and an id of nobody get the same answer: the API does
+    not tell which user ids exist elsewhere."""
     version = helpers.draft(project)
     client.force_login(pm)
-    response = patch(client, version, {"production_owner": outsider.pk})
+    for pk in (outsider.pk, outsider.pk + 10_000):
+        response = patch(client, version, {"production_owner": pk})
+        assert response.status_code == 400
+        assert response.json() == {
+            "production_owner": ["This person is not a member of the project's organisation."]
+        }
+    response = patch(client, version, {"production_owner": "Olga"})
+    assert response.status_code == 400 and "production_owner" in response.json()
+    response = patch(client, version, {"production_owner": project.pm.pk})
+    assert response.status_code == 200 and response.json()["production_owner"] == project.pm.pk
+    response = patch(client, version, {"production_owner": None})
+    assert response.status_code == 200 and response.json()["production_owner"] is None
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"status": "approved"},
+            "status",
+            "The status changes through the submit, sign, request-changes and amend actions, "
+            "not by editing.",
+        ),
+        ({"number": 7}, "number", "This field is read-only."),
+        ({"goalposts_moved": 0}, "goalposts_moved", "There is no such charter field."),
+        ({"nonsense": 1}, "nonsense", "There is no such charter field."),
+    ],
+)
+def test_unknown_and_read_only_fields_are_refused_by_name(
+    client, project, pm, data, field, message
+):
+    version = helpers.draft(project)
+    client.force_login(pm)
+    response = patch(client, version, {"problem": "Slow triage", **data})
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    version.refresh_from_db()
+    assert version.status == Status.DRAFT and version.problem == ""  # nothing stored
+
+
+def test_an_approved_version_cannot_be_patched(client, project, pm):
+    version, _ = helpers.approved(project)
+    client.force_login(pm)
+    response = patch(client, version, {"threshold": "60"})
     assert response.status_code == 400
     assert response.json() == {
-        "production_owner": ["This person is not a member of the project's organisation."]
+        "status": ["This version is approved and cannot be edited; amend it instead."]
     }
+
+
+def test_a_sensitive_classification_adds_the_compliance_reviewer_as_signer(client, project, pm):
+    version, who = helpers.complete_draft(project)
+    client.force_login(pm)
+    body = patch(client, version, {"data_classification": "confidential"}).json()
+    assert body["data_sensitive"] is True
+    body = client.post(version_url(version, "submit")).json()
+    roles = {s["role"]: s["user"] for s in body["required_signers"]}
+    assert roles["compliance_reviewer"] == who["compliance_reviewer"].pk
+    response = patch(
+        client,
+        helpers.draft(ProjectFactory(organisation=project.organisation, pm=pm)),
+        {"data_classification": "Confidential-ish"},
+    )
+    assert response.status_code == 400 and "data_classification" in response.json()
+
+
+def test_warnings_and_risk_flags_are_in_the_output(client, project, pm):
+    version = helpers.draft(project)
+    start = project.timebox_start
+    client.force_login(pm)
+    body = patch(
+        client,
+        version,
+        {
+            "timebox_start": start.isoformat(),
+            "timebox_end": (start + timedelta(weeks=12)).isoformat(),
+            "decision_date": (start + timedelta(weeks=12)).isoformat(),
+        },
+    ).json()
+    assert body["warnings"] == {
+        "timebox_end": [
+            "This timebox is 12 weeks; six to eight are recommended. It will be flagged."
+        ]
+    }
+    keys = {f["key"] for f in body["risk_flags"]}
+    assert {"long_timebox", "no_evaluation", "no_business_value"} <= keys
+    flag = next(f for f in body["risk_flags"] if f["key"] == "long_timebox")
+    assert flag == {
+        "key": "long_timebox",
+        "label": "Timebox over eight weeks",
+        "short": "long timebox",
+    }
+    charter = client.get(reverse("api:charter-detail", args=[project.charter.pk])).json()
+    assert "long_timebox" in {f["key"] for f in charter["risk_flags"]}
 
 
 def test_rows_replace_the_list_and_bad_rows_are_named(client, project, pm):
@@ -110,7 +241,35 @@ def test_rows_replace_the_list_and_bad_rows_are_named(client, project, pm):
     assert response.status_code == 200
     assert response.json()["data_sensitive"] is True
     response = patch(client, version, {"integrations": [{"system": "ERP", "estimate_weeks": "-2"}]})
-    assert response.status_code == 400 and "integrations" in response.json()
+    assert response.status_code == 400
+    assert response.json() == {"integrations": ["Row 1 — estimate (weeks): Must be zero or more."]}
+    # Every row problem has the one shape: a message per problem, naming its row.
+    response = patch(
+        client,
+        version,
+        {
+            "data_sources": [
+                {"name": "CRM"},
+                {"name": "", "sensitivity": "secret", "colour": "red"},
+                "ERP",
+            ]
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {"data_sources": ["Row 3: expected an object with the row's fields."]}
+    response = patch(
+        client,
+        version,
+        {"data_sources": [{"name": "CRM"}, {"name": "", "sensitivity": "secret", "colour": "red"}]},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "data_sources": [
+            "Row 2 — source: This field cannot be blank.",
+            "Row 2 — sensitivity: Value 'secret' is not a valid choice.",
+            "Row 2: unknown field 'colour'.",
+        ]
+    }
 
 
 def test_submit_incomplete_is_a_400_with_the_missing_list(client, project, pm):
@@ -190,6 +349,67 @@ def test_charter_list_query_count_is_pinned(client, org, pm, n, django_assert_nu
     for _ in range(n):
         helpers.quick_version(ProjectFactory(organisation=org, pm=pm))
     client.force_login(pm)
-    with django_assert_num_queries(4):
+    # session, user, count... then the page of charters with their versions, and the risk
+    # flags of the whole page: the flag versions with their sources and integrations.
+    with django_assert_num_queries(7):
         response = client.get(reverse("api:charter-list"), {"page_size": 50})
     assert len(response.json()["results"]) == n
+
+
+def test_compliance_review_through_the_api(client, project, pm):
+    version, who = helpers.in_review(project)
+    client.force_login(pm)
+    response = client.post(version_url(version, "compliance-review"), {"note": "x"})
+    assert response.status_code == 403
+    client.force_login(who["compliance_reviewer"])
+    response = client.post(
+        version_url(version, "compliance-review"), {"note": "Residency checked."}
+    )
+    assert response.status_code == 201
+    assert response.json()["note"] == "Residency checked."
+    response = client.post(version_url(version, "compliance-review"), {})
+    assert response.status_code == 400 and "review" in response.json()
+
+
+def test_the_last_signature_names_the_person_who_left(client, project, executive, org):
+    from portfolio.models import Membership
+
+    version, who = helpers.in_review(project)
+    client.force_login(executive)
+    assert client.post(version_url(version, "sign")).status_code == 200
+    Membership.objects.filter(user=who["engineering_owner"], organisation=org).unaudited_delete()
+    client.force_login(who["production_owner"])
+    response = client.post(version_url(version, "sign"))
+    assert response.status_code == 400
+    assert list(response.json()) == ["engineering_owner"]
+    assert (
+        "Request changes so the PM can name someone else" in response.json()["engineering_owner"][0]
+    )
+
+
+def test_the_schema_documents_the_charter_refusals(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def body(operation, code):
+        ref = operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+        return components[ref.rsplit("/", 1)[1]]["properties"]
+
+    create = paths["/api/v1/charters/"]["post"]
+    assert {"201", "400", "404"} <= set(create["responses"])
+    patch_op = paths["/api/v1/charter-versions/{id}/"]["patch"]
+    errors = body(patch_op, "400")
+    assert {"status", "threshold", "integrations", "number", "non_field_errors"} <= set(errors)
+    assert "Row 2 — estimate (weeks)" in errors["integrations"]["description"]
+    changes = paths["/api/v1/charter-versions/{id}/request-changes/"]["post"]
+    assert {"comment", "status"} <= set(body(changes, "400"))
+    sign = paths["/api/v1/charter-versions/{id}/sign/"]["post"]
+    assert {"status", "signature", "production_owner"} <= set(body(sign, "400"))
+    version = components["CharterVersion"]["properties"]
+    assert {"warnings", "risk_flags"} <= set(version)
+    assert "risk_flags" in components["Charter"]["properties"]
+    request = components["PatchedCharterVersionUpdateRequest"]["properties"]
+    assert request["production_owner"]["type"] == "integer"
+    assert request["data_sources"]["type"] == "array"
