@@ -4,10 +4,13 @@
 Everything is written through ``charters.services`` (so the rules hold and the audit is real);
 a project that already has a charter is left alone, so running it again adds nothing.
 
-- proposed: no charter yet, a draft, a charter in review with some signatures, or approved;
-- poc, pilot, production, killed: approved before the PoC started; some poc/pilot projects
-  have an approved amendment that lowered the threshold or moved the kill deadline
-  ("goalposts moved"), and a few have an amendment being drafted.
+- proposed, in turn (so a small portfolio still shows each): a draft; in review with some
+  signatures; sent back with a change request (its comment, the signature given before it
+  withdrawn); in review with a signature withdrawn by its signer; approved; no charter yet;
+- poc, pilot, production, killed: approved before the PoC started, the compliance review
+  recorded in week 1 (some late, some never: the risk flag); every third poc/pilot project
+  has an approved amendment that lowered the threshold or moved the kill deadline
+  ("goalposts moved"), and one amendment in four is still being drafted.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ SYSTEMS = (
     ("Data warehouse", "Data platform"),
     ("Case management", "Operations engineering"),
 )
+PROPOSED_STATES = ("draft", "review", "changes", "withdrawn", "approved", "none", "draft", "review")
+AMEND_EVERY = 3  # every third poc/pilot project has amended its approved charter
+STILL_DRAFTING_EVERY = 4  # one amendment in four is still a draft
+CHANGE_REQUESTS = (
+    "The threshold is barely above the baseline; agree a bar that would change the business case.",
+    "Name a production owner who has agreed to run it, not a placeholder.",
+    "The data source is a hand-built sample. Use the production feed.",
+)
 PROBLEMS = (
     "Work waits days in a manual queue and is handled inconsistently.",
     "Experts spend most of their time on routine cases that follow a pattern.",
@@ -65,12 +76,16 @@ def _content(project, rng, roster, *, sensitive: bool, gaps: bool) -> dict[str, 
     decision = max(project.decision_date or end, deadline, start)
     name, unit, direction, baseline, target, threshold = _pick(rng, METRICS)
     everyone = roster["pm"] + roster["executive"] + roster["viewer"]
+    executives = roster["executive"]
     people = {
         "pm": project.pm or roster["pm"][0],
         "business_owner": project.business_owner or _pick(rng, roster["executive"] + roster["pm"]),
         "production_owner": project.production_owner or _pick(rng, everyone),
         "engineering_owner": project.engineering_owner or _pick(rng, everyone),
-        "decision_maker": project.decision_maker or _pick(rng, roster["executive"]),
+        # DOMAIN.md: the decision-maker is an executive.
+        "decision_maker": project.decision_maker
+        if project.decision_maker in executives
+        else _pick(rng, executives),
     }
     source, source_owner = _pick(rng, SOURCES)
     system, team = _pick(rng, SYSTEMS)
@@ -91,7 +106,7 @@ def _content(project, rng, roster, *, sensitive: bool, gaps: bool) -> dict[str, 
         "cost_per_call": Decimal(rng.choice(("0.02", "0.05", "0.10"))),
         "currency": "EUR",
         "compliance_reviewer": _pick(rng, everyone),
-        "data_classification": "Confidential" if sensitive else "Internal",
+        "data_classification": "confidential" if sensitive else "internal",
         "compliance_review_due": start
         + timedelta(days=rng.choice((5, 7)) if not gaps or rng.random() < 0.6 else 21),
         "eval_set_size": rng.choice((300, 500, 1200)),
@@ -152,7 +167,9 @@ def _first_go(project) -> datetime | None:
     return change.changed_at if change else None
 
 
-def _one(project, rng, roster, log) -> str:
+def _one(project, rng, roster, log, slot: int) -> str:
+    """``slot``: the project's place among the demo's proposed (or poc/pilot) projects, which
+    picks its state in turn — the same on every run."""
     from django.utils import timezone
 
     from portfolio.models import Project
@@ -161,7 +178,7 @@ def _one(project, rng, roster, log) -> str:
 
     stage = project.stage
     if stage == "proposed":
-        state = rng.choices(("none", "draft", "review", "approved"), (20, 35, 30, 15))[0]
+        state = PROPOSED_STATES[slot % len(PROPOSED_STATES)]
     else:
         state = "approved"
     if state == "none":
@@ -184,17 +201,89 @@ def _one(project, rng, roster, log) -> str:
         submitted_at = approved_at - timedelta(days=rng.randint(2, 9))
         _backdate(version, created=submitted_at - timedelta(days=5), submitted=submitted_at)
         if state == "review":
-            _sign_all(version, timezone.now() - timedelta(days=1), leave_out=rng.randint(1, 2))
+            # Some signed, one still to sign.
+            _sign_all(version, timezone.now() - timedelta(days=1), leave_out=1)
+        elif state == "withdrawn":
+            _withdrawn(version, rng)
+        elif state == "changes":
+            _changes_requested(version, rng)
         else:
             _sign_all(version, approved_at)
-            if stage in ("poc", "pilot") and rng.random() < 0.35:
-                state = _amend(charter, version, rng, by, approved_at)
+            _review_compliance(version, rng)
+            if stage in ("poc", "pilot") and slot % AMEND_EVERY == 0:
+                drafting = (slot // AMEND_EVERY) % STILL_DRAFTING_EVERY == STILL_DRAFTING_EVERY - 1
+                state = _amend(charter, version, rng, by, approved_at, drafting=drafting)
     # The demo's activity dates tell a story (stalled projects); keep them.
     Project.objects.filter(pk=project.pk).unaudited_update(updated_at=updated_at)
     return state
 
 
-def _amend(charter, approved, rng, by, approved_at) -> str:
+def _signers(version) -> list:
+    from . import selectors
+
+    version = selectors.versions_full().get(pk=version.pk)
+    return list(dict.fromkeys(selectors.required_signers(version).values()))
+
+
+def _withdrawn(version, rng) -> None:
+    """In review: one signer signed, then withdrew (their second thoughts are on record)."""
+    from django.utils import timezone
+
+    from . import services
+
+    signers = _signers(version)
+    if len(signers) < 2:  # one person holds every role: signing would approve it
+        return
+    services.charter_sign(version=version, by=signers[0], at=timezone.now() - timedelta(days=2))
+    services.charter_withdraw_signature(version=version, by=signers[0])
+
+
+def _changes_requested(version, rng) -> None:
+    """Back to draft: a signer signed, another sent it back with a comment (which withdrew the
+    signature already given)."""
+    from django.utils import timezone
+
+    from . import services
+
+    signers = _signers(version)
+    services.charter_sign(version=version, by=signers[0], at=timezone.now() - timedelta(days=2))
+    services.charter_request_changes(
+        version=version, by=signers[-1], comment=_pick(rng, CHANGE_REQUESTS)
+    )
+
+
+def _review_compliance(version, rng) -> None:
+    """The compliance reviewer records their review: mostly in week 1, sometimes late,
+    sometimes never (both show as the "compliance not reviewed in week 1" flag)."""
+    from django.utils import timezone
+
+    from portfolio.models import AuditEvent
+
+    from . import services
+
+    version.refresh_from_db()
+    start = version.timebox_start
+    if start is None or version.compliance_reviewer is None:
+        return
+    roll = rng.random()
+    if roll < 0.15:
+        return
+    at = _aware(start + timedelta(days=rng.randint(1, 5) if roll < 0.85 else 16))
+    if at > timezone.now():
+        return
+    services.charter_record_compliance_review(
+        version=version,
+        by=version.compliance_reviewer,
+        note="Checked data access and residency.",
+        at=at,
+    )
+    # Dated when the story says, like the rest of the demo's timeline.
+    AuditEvent.objects.filter(
+        action="charter.compliance_reviewed", object_id=str(version.pk)
+    ).update(at=at)
+
+
+def _amend(charter, approved, rng, by, approved_at, *, drafting: bool) -> str:
     from django.utils import timezone
 
     from . import services
@@ -214,7 +303,7 @@ def _amend(charter, approved, rng, by, approved_at) -> str:
             )
         }
     services.charter_save_sections(version=version, data=change, by=by)
-    if rng.random() < 0.25:
+    if drafting:
         return "amending"
     version = services.charter_submit(version=version, by=by)
     later = min(approved_at + timedelta(days=rng.randint(10, 25)), timezone.now())
@@ -225,9 +314,14 @@ def _amend(charter, approved, rng, by, approved_at) -> str:
 
 def extend(result) -> dict[str, int]:
     """Add charters to the demo projects that have none. Returns how many per state."""
+    from portfolio.models import Project
+
     from .models import Charter
 
     projects = [getattr(p, "project", p) for p in getattr(result, "projects", [])]
+    stages = dict(
+        Project.objects.filter(pk__in=[p.pk for p in projects]).values_list("pk", "stage")
+    )
     roster_by_org = getattr(result, "roster", {})
     log = getattr(result, "log", lambda msg: None)
     have = set(
@@ -236,7 +330,14 @@ def extend(result) -> dict[str, int]:
         )
     )
     counts: dict[str, int] = {}
+    slots = {"proposed": 0, "active": 0}
     for project in projects:
+        kind = {"proposed": "proposed", "poc": "active", "pilot": "active"}.get(
+            stages.get(project.pk), ""
+        )
+        slot = slots.get(kind, 0)
+        if kind:
+            slots[kind] += 1
         if project.pk in have:
             continue
         roster = roster_by_org.get(project.organisation.slug)
@@ -246,7 +347,7 @@ def extend(result) -> dict[str, int]:
         project.refresh_from_db()
         if project.pm is None:
             continue
-        state = _one(project, rng, roster, log)
+        state = _one(project, rng, roster, log, slot)
         if state != "none":
             counts[state] = counts.get(state, 0) + 1
     log(
