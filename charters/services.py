@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio import audit
-from portfolio.models import OWNER_FIELDS, Project, User
+from portfolio.models import OWNER_FIELDS, Project, Stage, User
 from portfolio.scoping import is_pm, role_in
 from portfolio.services import _validate_project, project_touch
 
@@ -472,9 +472,15 @@ def _project_apply_charter(*, project: Project, version: CharterVersion, by: Use
 
     Not ``portfolio.services.project_update``: that requires the actor to be a PM, while an
     approval is completed by the last signer. Same validation, audited as its own action.
+
+    The charter's timebox and decision date are the PoC's: once the project has passed the
+    graduation gate, the pilot's decision date was set by that go (or an extend) and an
+    amendment approved later must not put the PoC's date back.
     """
-    fields = (*OWNER_FIELDS, "timebox_start", "timebox_end", "decision_date")
     project = Project.objects.select_for_update().get(pk=project.pk)
+    fields = (*OWNER_FIELDS,)
+    if project.stage in (Stage.PROPOSED, Stage.POC):
+        fields += ("timebox_start", "timebox_end", "decision_date")
     before = audit.snapshot(project, fields)
     for field in fields:
         attname = f"{field}_id" if field in OWNER_FIELDS else field

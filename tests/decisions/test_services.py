@@ -791,3 +791,28 @@ def test_the_seeded_default_gates_and_their_criteria():
             ("ops-budget", "automatic", "ops_budget_named"),
         ],
     }
+
+
+def test_an_amendment_approved_in_pilot_keeps_the_pilots_decision_date(org, pm, executive):
+    """The charter's dates are the PoC's: amending it later (say, new owners) must not put the
+    PoC's decision date back on a pilot that the go gave a date of its own."""
+    from charters import services as charter_services
+    from charters.models import Status
+
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(90)
+    )
+    amendment = charter_services.charter_amend(charter=project.charter, by=pm)
+    amendment = charter_services.charter_submit(version=amendment, by=pm)
+    for role in ("business_owner", "production_owner", "decision_maker"):
+        amendment.refresh_from_db()
+        if amendment.status == Status.IN_REVIEW:
+            charter_services.charter_sign(version=amendment, by=who[role])
+    amendment.refresh_from_db()
+    assert amendment.status == Status.APPROVED
+    project.refresh_from_db()
+    assert project.stage == "pilot"
+    assert project.decision_date == days(90)
+    assert amendment.decision_date != days(90)
