@@ -247,12 +247,16 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
         wanted |= Q(charter__project_id=project_id, number=number)
     versions = cs.versions_full().filter(charter__project_id__in=ids).filter(wanted)
     members: dict[int, set[int]] = {}
+    executives: dict[int, set[int]] = {}
     for f in facts.values():
         members.setdefault(f.project.organisation_id, set())
-    for org_id, user_id in Membership.objects.filter(organisation_id__in=list(members)).values_list(
-        "organisation_id", "user_id"
-    ):
+        executives.setdefault(f.project.organisation_id, set())
+    for org_id, user_id, role in Membership.objects.filter(
+        organisation_id__in=list(members)
+    ).values_list("organisation_id", "user_id", "role"):
         members[org_id].add(user_id)
+        if role == Role.EXECUTIVE:
+            executives[org_id].add(user_id)
     for v in versions:
         f = facts[v.charter.project_id]
         if v.status == Status.APPROVED:
@@ -262,7 +266,10 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
     for f in facts.values():
         version = f.approved or f.latest
         if version is not None:
-            f.missing = cs.missing_items(version, members=members[f.project.organisation_id])
+            org_id = f.project.organisation_id
+            f.missing = cs.missing_items(
+                version, members=members[org_id], executives=executives[org_id]
+            )
         if f.approved is None and f.latest is not None:
             f.waiting_for = [
                 f"{row['person']} ({row['role_label'].lower()})"

@@ -816,3 +816,31 @@ def test_an_amendment_approved_in_pilot_keeps_the_pilots_decision_date(org, pm, 
     assert project.stage == "pilot"
     assert project.decision_date == days(90)
     assert amendment.decision_date != days(90)
+
+
+def test_the_charter_gate_sees_a_charter_decision_maker_who_is_no_longer_an_executive(
+    org, pm, executive
+):
+    """The gate and the charter page judge completeness by the same rules: a charter whose
+    decision-maker lost the executive role is not complete at the gate either."""
+    from charters.services import charter_save_section
+    from portfolio.services import membership_set
+    from tests.charters.helpers import complete_draft
+
+    project = proposed_project(org, pm, executive)
+    version, _ = complete_draft(project)
+    deputy = member(org, "executive", full_name="Dana Deputy")
+    charter_save_section(
+        version=version,
+        section="owners",
+        data={"decision_maker": deputy},
+        by=pm,
+    )
+    assert project_facts(project).missing == []
+
+    membership_set(user=deputy, organisation=org, role="viewer", by=pm)
+
+    facts = project_facts(project)
+    assert any("must be an executive" in item for item in facts.missing)
+    complete = next(c for c in facts.gate.criteria if c.criterion.key == "charter-complete")
+    assert not complete.met
