@@ -8,7 +8,8 @@ Each app lists its routes in ``tests/<app>/routes.py`` as ``ROUTES = [Route(...)
 - each ``allowed`` role → below 400;
 - each ``forbidden`` role → 403, and no row changed;
 
-and fails when a URL name exists that no route and no ``EXEMPT`` entry covers.
+and fails when a URL (or a method a class-based view of it answers) has no route case and no
+``EXEMPT`` entry.
 """
 
 from __future__ import annotations

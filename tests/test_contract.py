@@ -7,6 +7,7 @@ import importlib
 import pytest
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
+from django.views.generic.edit import ProcessFormView
 
 from tests.contract import EXEMPT, World, row_counts
 from tests.factories import ProjectFactory
@@ -33,24 +34,49 @@ def _all_routes():
 ROUTES = _all_routes()
 
 
-def _url_names(resolver=None, namespace=""):
+def _methods(callback) -> set[str] | None:
+    """The HTTP methods a URL's view answers (beyond OPTIONS/HEAD), or None for a function view
+    (then its name is the unit of coverage)."""
+    cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if cls is None:
+        return None
+    allowed = set(cls.http_method_names) - {"options", "head"}
+    actions = getattr(callback, "actions", None)  # a DRF viewset: the router's method map
+    if actions:
+        return set(actions) & allowed
+    methods = {m for m in allowed if hasattr(cls, m)}
+    # Django's form views answer PUT by calling post(): the POST case covers it.
+    if getattr(cls, "put", None) is ProcessFormView.put:
+        methods.discard("put")
+    return methods
+
+
+def _url_methods(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
         if isinstance(p, URLResolver):
             if p.namespace == "admin":
                 continue
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            yield from _url_names(p, ns)
+            yield from _url_methods(p, ns)
         elif isinstance(p, URLPattern) and p.name:
-            yield f"{namespace}{p.name}"
+            yield f"{namespace}{p.name}", _methods(p.callback)
 
 
-def test_every_url_has_a_contract_case():
-    covered = {r.name for r in ROUTES} | set(EXEMPT)
-    missing = sorted(
-        n for n in set(_url_names()) if n not in covered and not n.endswith("-format-suffix")
-    )
-    assert not missing, f"These URLs have no cross-organisation contract case: {missing}"
+def test_every_url_and_method_has_a_contract_case():
+    """A new URL — or a new method on an existing one — fails here until it has a case."""
+    names = {r.name for r in ROUTES}
+    pairs = {(r.name, r.method) for r in ROUTES}
+    missing = set()
+    for name, methods in _url_methods():
+        if name in EXEMPT or name.endswith("-format-suffix"):
+            continue
+        if methods is None:
+            if name not in names:
+                missing.add(name)
+        else:
+            missing |= {f"{m.upper()} {name}" for m in methods if (name, m) not in pairs}
+    assert not missing, f"No cross-organisation contract case for: {sorted(missing)}"
 
 
 @pytest.fixture

@@ -27,6 +27,17 @@ ROUTES = [
     Route("portfolio:home", scoped=False),
     Route("profile", scoped=False),
     Route("password_change", scoped=False),
+    # A wrong old password: the form answers with its error and changes nothing.
+    Route(
+        "password_change",
+        method="post",
+        data=lambda w: {
+            "old_password": "not-my-password",
+            "new_password1": "a-new-long-passphrase-42",
+            "new_password2": "a-new-long-passphrase-42",
+        },
+        scoped=False,
+    ),
     Route("password_change_done", scoped=False),
     Route(
         "token-create",
