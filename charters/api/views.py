@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolio.api.base import ErrorSerializer, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from portfolio.api.filters import IdFilter
 from portfolio.models import Project
 
 from .. import selectors, services
@@ -37,7 +38,7 @@ from .serializers import (
 
 
 class CharterFilter(filters.FilterSet):
-    project = filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
 
     class Meta:
         model = Charter
@@ -95,7 +96,7 @@ class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 
 class CharterVersionFilter(filters.FilterSet):
-    project = filters.NumberFilter(field_name="charter__project_id")
+    project = IdFilter(field_name="charter__project_id")
     status = filters.ChoiceFilter(choices=Status.choices)
 
     class Meta:

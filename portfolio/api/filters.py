@@ -8,7 +8,9 @@ unknown id like any other and gives an empty list, on SQLite as on PostgreSQL.
 from __future__ import annotations
 
 import django_filters
+import django_filters.rest_framework
 from django import forms
+from django.db import models
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -40,10 +42,40 @@ class IdField(forms.IntegerField):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class UserIdFilter(django_filters.Filter):
-    """A user id (documented as an integer; 1.5 or 1e30 is refused, not rounded)."""
+class IdFilter(django_filters.Filter):
+    """An object id (documented as an integer; 1.5 or 1e30 is refused, not rounded).
+
+    Unlike django-filter's ModelChoiceFilter it does not look the object up: an id of another
+    organisation's object and an id of nothing both give an empty list, so the answer never
+    tells whether a foreign object exists."""
 
     field_class = IdField
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        if not known_id(value):
+            return qs.none()
+        return super().filter(qs, value)
+
+
+class UserIdFilter(IdFilter):
+    """A user id."""
+
+
+class IdFilterSet(django_filters.rest_framework.FilterSet):
+    """The base of FilterSets generated from a view's ``filterset_fields``: foreign keys are
+    filtered by id with ``IdFilter``."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {"filter_class": IdFilter},
+        models.OneToOneField: {"filter_class": IdFilter},
+    }
+
+
+class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
+    filterset_base = IdFilterSet
 
 
 class OrganisationFilterMixin(django_filters.FilterSet):
