@@ -32,7 +32,7 @@ from django.utils import timezone
 from portfolio import audit
 from portfolio.models import OWNER_FIELDS, Project, Stage, User
 from portfolio.scoping import is_pm, role_in
-from portfolio.services import _validate_project, project_touch
+from portfolio.services import project_touch, project_validate
 
 from . import rules, selectors
 from .models import (
@@ -486,7 +486,7 @@ def _project_apply_charter(*, project: Project, version: CharterVersion, by: Use
         attname = f"{field}_id" if field in OWNER_FIELDS else field
         setattr(project, attname, getattr(version, attname))
     try:
-        _validate_project(project)
+        project_validate(project)
     except ValidationError as exc:
         # The signer cannot fix the project: say which of the charter's values it refused.
         def label(field: str) -> str:

@@ -28,8 +28,8 @@ from portfolio.models import Project, Role, Stage, User
 from portfolio.scoping import role_in
 from portfolio.services import (
     STAGE_TRANSITIONS,
-    _unique_slug,
     project_change_stage,
+    project_register,
     project_touch,
 )
 
@@ -570,16 +570,9 @@ def _start_successor(*, project: Project, by: User, name: str, facts) -> Project
         pm=project.pm,
         created_by=by,
     )
-    successor.slug = _unique_slug(organisation=project.organisation, name=successor.name)
-    successor.full_clean()
-    successor.save()
-    audit.record(
-        actor=by,
-        action="project.created",
-        instance=successor,
-        changes={"name": [None, successor.name]},
-        note=f"Pivot from {project.name}, killed.",
-    )
+    # The owners are valid: a named owner cannot leave the organisation, nor a decision-maker of
+    # a live project lose the executive role (portfolio.services.membership_*).
+    project_register(project=successor, by=by, note=f"Pivot from {project.name}, killed.")
     source = facts.approved or facts.latest
     if source is not None:
         from charters.services import charter_start, user_can_edit_charter

@@ -212,7 +212,7 @@ class ProjectAdminForm(forms.ModelForm):
         if isinstance(candidate.name, str):
             candidate.name = candidate.name.strip()
         try:
-            services._validate_project(candidate)
+            services.project_validate(candidate)
         except ValidationError as exc:
             _add_errors(self, exc)
         return cleaned

@@ -73,7 +73,7 @@ NOT_A_MEMBER = "This person is not a member of the project's organisation."
 DECISION_MAKER_NOT_EXECUTIVE = "The decision-maker must be an executive of the organisation."
 
 
-def _validate_project(project: Project) -> None:
+def project_validate(project: Project) -> None:
     """Model rules plus the tenancy rules: every named owner is a member of the organisation,
     and the decision-maker is one of its executives (DOMAIN.md)."""
     errors: dict[str, list[str]] = {}
@@ -199,7 +199,14 @@ def project_create(
         decision_date=decision_date,
         created_by=by,
     )
-    _validate_project(project)
+    return project_register(project=project, by=by, note="In the admin." if via_admin else "")
+
+
+def project_register(*, project: Project, by: User, note: str = "") -> Project:
+    """Validate, save under a free slug, audit and announce (``project_created`` hooks) a new,
+    unsaved project. ``project_create`` decides who may register one; another app's service
+    that creates a project under its own rule (a pivot after a kill) calls this directly."""
+    project_validate(project)
     _save_with_free_slug(project)
     audit.record(
         actor=by,
@@ -210,7 +217,7 @@ def project_create(
             for k, v in audit.snapshot(project, ["name", "summary", *OWNER_FIELDS]).items()
             if v
         },
-        note="In the admin." if via_admin else "",
+        note=note,
     )
     project_created.run(project=project, by=by)
     return project
@@ -233,7 +240,7 @@ def project_update(*, project: Project, by: User, via_admin: bool = False, **cha
         setattr(
             project, field, value.strip() if field == "name" and isinstance(value, str) else value
         )
-    _validate_project(project)
+    project_validate(project)
     changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
     if changed:
         project.updated_at = timezone.now()

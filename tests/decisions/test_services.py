@@ -12,6 +12,7 @@ from decisions import services
 from decisions.models import (
     CriterionMark,
     Decision,
+    Gate,
     GateCriterion,
     Measurement,
     OrganisationPolicy,
@@ -216,6 +217,10 @@ def test_kill_with_a_pivot_starts_a_successor_with_a_copied_draft_charter(org, p
     draft = CharterVersion.objects.get(charter__project=successor)
     assert draft.status == "draft"
     assert draft.metric_name == version.metric_name and draft.threshold == version.threshold
+    # Registered like any project: at its charter gate, on the record as a pivot.
+    assert Gate.objects.get(project=successor).name == "Charter gate"
+    created = AuditEvent.objects.get(project=successor, action="project.created")
+    assert created.note == f"Pivot from {project.name}, killed."
 
 
 def test_extend_needs_dates_and_is_limited_per_gate_by_the_policy(org, pm, executive):
