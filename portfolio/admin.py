@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from . import services
 from .models import (
@@ -106,6 +107,20 @@ class MembershipsThroughServices:
             membership.pk = saved.pk
             membership._state.adding = False
         return None
+
+    # Deleting a person or an organisation would cascade to its memberships without the audit:
+    # remove them through the service first. (A named owner is protected by the projects' owner
+    # foreign keys, so the admin refuses that deletion before it gets here.)
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            for membership in list(obj.memberships.all()):
+                services.membership_remove(membership=membership, by=request.user)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(User)

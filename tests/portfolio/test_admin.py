@@ -236,6 +236,27 @@ def test_single_membership_delete_is_audited(admin_client, org):
     assert AuditEvent.objects.filter(action="membership.removed").count() == 1
 
 
+def test_deleting_a_person_removes_their_memberships_through_the_audit(admin_client, org):
+    person = member(org, "viewer", full_name="Short Stay")
+    url = reverse("admin:portfolio_user_delete", args=[person.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Membership.objects.filter(user_id=person.pk).exists()
+    removed = AuditEvent.objects.get(action="membership.removed")
+    assert removed.organisation_id == org.pk and removed.changes == {"role": ["viewer", None]}
+
+
+def test_deleting_a_named_owner_or_their_organisation_is_refused(admin_client, org, project, pm):
+    for url in (
+        reverse("admin:portfolio_user_delete", args=[pm.pk]),
+        reverse("admin:portfolio_organisation_delete", args=[org.pk]),
+    ):
+        for response in (admin_client.get(url), admin_client.post(url, {"post": "yes"})):
+            assert response.status_code == 200
+            assert "Cannot delete" in response.content.decode()
+    assert Membership.objects.filter(user=pm, organisation=org).exists()
+    assert not AuditEvent.objects.filter(action="membership.removed").exists()
+
+
 def test_membership_role_change_is_audited_and_refused_for_a_live_decision_maker(
     admin_client, org, project, executive
 ):
