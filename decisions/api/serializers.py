@@ -141,6 +141,17 @@ class MarkSerializer(serializers.Serializer):
     )
 
 
+class ReadingTimeField(serializers.DateTimeField):
+    """A date-time that answers 400, not 500, when it cannot be placed in the time zone (a
+    naive ``0001-01-01T00:00:00`` overflows the conversion)."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+
+
 class MeasurementSerializer(serializers.ModelSerializer):
     recorded_by = serializers.StringRelatedField()
     project = serializers.IntegerField(
@@ -154,7 +165,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         help_text="The reading. Rounded half up to 4 decimal places (a harness's 0.87654321 "
         "is stored as 0.8765); at most 12 digits before the decimal point.",
     )
-    measured_at = serializers.DateTimeField(
+    measured_at = ReadingTimeField(
         required=False,
         help_text="Defaults to now. Not in the future, and not before the project began (the day "
         "it was registered, or its timebox start if that is earlier).",

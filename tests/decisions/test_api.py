@@ -379,6 +379,20 @@ def test_a_reading_dated_before_the_project_is_refused(org, pm, executive):
     assert not Measurement.objects.exists()
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-12:00"])
+def test_a_time_at_the_edge_of_the_calendar_is_a_400_not_a_crash(org, pm, executive, when):
+    """A naive 0001-01-01 cannot be placed in the server's time zone at all."""
+    project, _, _ = in_poc(org, pm, executive)
+    response = bearer(pm).post(
+        reverse("api:measurement-list"),
+        {"project": project.pk, "kind": "metric", "value": "80", "measured_at": when},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "measured_at" in response.json()
+    assert not Measurement.objects.exists()
+
+
 @pytest.mark.parametrize("events", [5, 500])
 def test_the_timeline_api_runs_a_fixed_number_of_queries(
     org, pm, executive, events, django_assert_num_queries
