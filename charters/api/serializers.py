@@ -177,11 +177,16 @@ class RowsField(serializers.ListField):
     def to_internal_value(self, data):
         if not isinstance(data, list):
             raise serializers.ValidationError(["Expected a list of rows."])
-        errors = [
-            f"Row {index}: expected an object with the row's fields."
-            for index, row in enumerate(data, start=1)
-            if not isinstance(row, dict)
-        ]
+        errors = []
+        for index, row in enumerate(data, start=1):
+            if not isinstance(row, dict):
+                errors.append(f"Row {index}: expected an object with the row's fields.")
+                continue
+            errors.extend(
+                f"Row {index} — {name}: expected a text, a number or true/false."
+                for name, value in row.items()
+                if value is not None and not isinstance(value, str | int | float | bool)
+            )
         if errors:
             raise serializers.ValidationError(errors)
         return [dict(row) for row in data]

@@ -270,6 +270,13 @@ def test_rows_replace_the_list_and_bad_rows_are_named(client, project, pm):
             "Row 2: unknown field 'colour'.",
         ]
     }
+    # A value that is neither text, number nor true/false is refused, not stored as its repr.
+    response = patch(client, version, {"data_sources": [{"name": "CRM", "residency": {"a": 1}}]})
+    assert response.status_code == 400
+    assert response.json() == {
+        "data_sources": ["Row 1 — residency: expected a text, a number or true/false."]
+    }
+    assert not version.data_sources.filter(residency__contains="{").exists()
 
 
 def test_submit_incomplete_is_a_400_with_the_missing_list(client, project, pm):
