@@ -127,6 +127,16 @@ def member_roles(organisation_id: int) -> dict[int, str]:
     )
 
 
+def member_roles_by_organisation(organisation_ids) -> dict[int, dict[int, str]]:
+    """{organisation id: {user id: role}} for several organisations, in one query."""
+    out: dict[int, dict[int, str]] = {pk: {} for pk in organisation_ids}
+    for org_id, user_id, role in Membership.objects.filter(
+        organisation_id__in=list(out)
+    ).values_list("organisation_id", "user_id", "role"):
+        out[org_id][user_id] = role
+    return out
+
+
 def executives_of(roles: dict[int, str]) -> set[int]:
     return {pk for pk, role in roles.items() if role == Role.EXECUTIVE}
 

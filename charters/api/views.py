@@ -138,6 +138,16 @@ class CharterVersionViewSet(
     filterset_class = CharterVersionFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        # Every organisation's memberships on the page in one query (for missing_items).
+        context["member_roles"] = selectors.member_roles_by_organisation(
+            {v.charter.project.organisation_id for v in page}
+        )
+        data = CharterVersionSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
     def _body(self, version) -> dict:
         version = self.get_queryset().get(pk=version.pk)
         return CharterVersionSerializer(version, context=self.get_serializer_context()).data

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from charters.models import Status
 from tests.charters import helpers
-from tests.factories import ProjectFactory
+from tests.factories import OrganisationFactory, ProjectFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -349,6 +349,20 @@ def test_version_list_query_count_is_pinned(client, org, pm, n, django_assert_nu
     with django_assert_num_queries(7):
         response = client.get(reverse("api:charter-version-list"), {"page_size": 50})
     assert len(response.json()["results"]) == n
+
+
+@pytest.mark.parametrize("organisations", [2, 8])
+def test_version_list_across_organisations_is_pinned_too(
+    client, partner, organisations, django_assert_num_queries
+):
+    """A partner's page spans organisations: their memberships load in one query."""
+    for _ in range(organisations):
+        org = OrganisationFactory()
+        helpers.quick_version(ProjectFactory(organisation=org, pm=member(org, "pm")))
+    client.force_login(partner)
+    with django_assert_num_queries(7):
+        response = client.get(reverse("api:charter-version-list"), {"page_size": 50})
+    assert len(response.json()["results"]) == organisations
 
 
 @pytest.mark.parametrize("n", [5, 30])
