@@ -144,7 +144,7 @@ def _copy_rows(source: CharterVersion, target: CharterVersion) -> None:
 
 # --- drafting -----------------------------------------------------------------------------
 
-NON_NEGATIVE = "Must be zero or more."
+NON_NEGATIVE_MESSAGE = "Must be zero or more."
 
 
 def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]]:
@@ -153,7 +153,9 @@ def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]
         row.full_clean(exclude=exclude)
     except ValidationError as exc:
         return {
-            field: [NON_NEGATIVE if e.code == "min_value" else next(iter(e)) for e in errors]
+            field: [
+                NON_NEGATIVE_MESSAGE if e.code == "min_value" else next(iter(e)) for e in errors
+            ]
             for field, errors in exc.error_dict.items()
         }
     return {}

@@ -446,8 +446,6 @@ def _validate_outcome(
     sets: the gate's new one for an extend, the next gate's for a go (None otherwise)."""
     gate = facts.gate
     project = facts.project
-    if outcome not in Outcome.values:
-        _raise("outcome", "Choose go, kill or extend.")
     errors: dict[str, list[str]] = {}
     sets_date = None
     if outcome == Outcome.GO:

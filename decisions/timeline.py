@@ -113,10 +113,8 @@ CRITERION_TITLES = {key: title for g in GATES for key, title, *_ in g["criteria"
 
 
 def _signer_roles() -> dict[str, str]:
-    try:
-        from charters.models import SignerRole
-    except ImportError:  # pragma: no cover - the charters app is always installed
-        return {}
+    from charters.models import SignerRole
+
     return dict(SignerRole.choices)
 
 

@@ -14,13 +14,13 @@ from collections.abc import Callable
 
 class HookRegistry:
     def __init__(self) -> None:
-        self._hooks: dict[str, tuple[int, Callable[..., object]]] = {}
+        self._hooks: dict[str, Callable[..., object]] = {}
 
-    def register(self, key: str, fn: Callable[..., object], *, order: int = 50) -> None:
-        self._hooks[key] = (order, fn)
+    def register(self, key: str, fn: Callable[..., object]) -> None:
+        self._hooks[key] = fn
 
     def run(self, **kwargs) -> None:
-        for _key, (_order, fn) in sorted(self._hooks.items(), key=lambda kv: (kv[1][0], kv[0])):
+        for fn in self._hooks.values():  # in the order the apps registered them
             fn(**kwargs)
 
 
