@@ -12,6 +12,8 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from portfolio.services import DECISION_MAKER_NOT_EXECUTIVE
+
 from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
 
 RECOMMENDED_TIMEBOX = timedelta(weeks=8)
@@ -28,7 +30,7 @@ DATE_FIELDS = (
 )
 DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
 NOT_A_MEMBER = "This person is not a member of the project's organisation."
-NOT_AN_EXECUTIVE = "The decision-maker must be an executive of the organisation."
+NOT_AN_EXECUTIVE = DECISION_MAKER_NOT_EXECUTIVE  # one sentence wherever the rule is met
 NON_NEGATIVE = (
     "cost_per_call",
     "ops_budget",

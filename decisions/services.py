@@ -27,6 +27,7 @@ from portfolio import audit
 from portfolio.models import Project, Role, Stage, User
 from portfolio.scoping import role_in
 from portfolio.services import (
+    DECISION_MAKER_NOT_EXECUTIVE,
     STAGE_TRANSITIONS,
     project_change_stage,
     project_register,
@@ -328,7 +329,6 @@ def measurement_record(
 # the next gate's decision date set by a go. A year covers any pilot; 9999-12-31 is a typo.
 DATE_HORIZON = timedelta(days=365)
 GATE_DECIDED = "This gate has already been decided."
-NOT_AN_EXECUTIVE = "The decision-maker must be an executive of the organisation."
 
 
 def _stage_word(stage: str) -> str:
@@ -620,7 +620,7 @@ def decision_record(
     if project.decision_maker_id is None or project.decision_maker_id != by.pk:
         raise PermissionDenied("Only the project's named decision-maker can record a decision.")
     if role_in(by, project.organisation_id) != Role.EXECUTIVE:
-        raise PermissionDenied(NOT_AN_EXECUTIVE)
+        raise PermissionDenied(DECISION_MAKER_NOT_EXECUTIVE)
     today = today or timezone.localdate()
     rationale = (rationale or "").strip()
     supersede_reason = (supersede_reason or "").strip()
