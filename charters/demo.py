@@ -257,6 +257,7 @@ def _review_compliance(version, rng) -> None:
     sometimes never (both show as the "compliance not reviewed in week 1" flag)."""
     from django.utils import timezone
 
+    from portfolio.audit import Action
     from portfolio.models import AuditEvent
 
     from . import services
@@ -279,7 +280,7 @@ def _review_compliance(version, rng) -> None:
     )
     # Dated when the story says, like the rest of the demo's timeline.
     AuditEvent.objects.filter(
-        action="charter.compliance_reviewed", object_id=str(version.pk)
+        action=Action.CHARTER_COMPLIANCE_REVIEWED, object_id=str(version.pk)
     ).update(at=at)
 
 

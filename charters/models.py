@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.audit import AuditedQuerySet
 from portfolio.models import Project
+from portfolio.querysets import AuditedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 METRIC = {"max_digits": 16, "decimal_places": 4}

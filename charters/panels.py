@@ -5,7 +5,7 @@ from __future__ import annotations
 from portfolio.models import Stage
 from portfolio.panels import Badge
 
-from . import selectors, services
+from . import permissions, selectors
 from .models import Status
 
 
@@ -15,7 +15,7 @@ def project_panel(request, project) -> dict:
     context = {
         "charter": charter,
         "version": version,
-        "can_edit": services.user_can_edit_charter(user=request.user, project=project),
+        "can_edit": permissions.can_edit_charter(request.user, project),
         "flags": selectors.risk_flags(project),
     }
     if version is None:

@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from portfolio.services import DECISION_MAKER_NOT_EXECUTIVE
+from portfolio.rules import DECISION_MAKER_NOT_EXECUTIVE
 
 from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
 

@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from portfolio import audit
 from portfolio.models import OWNER_FIELDS, Project, Stage, User
-from portfolio.scoping import is_pm, role_in
-from portfolio.services import project_touch, project_validate
+from portfolio.rules import SCHEDULE_FIELDS
+from portfolio.scoping import role_in
+from portfolio.services import project_apply, project_touch
 
 from . import rules, selectors
 from .models import (
@@ -45,6 +46,7 @@ from .models import (
     Signature,
     Status,
 )
+from .permissions import CANNOT_EDIT, CANNOT_SIGN, SIGNER_NOT_MEMBER, can_edit_charter
 from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS, SECTIONS
 
 ROW_MODELS = {"data_sources": DataSource, "integrations": Integration}
@@ -53,17 +55,9 @@ ROW_MODELS = {"data_sources": DataSource, "integrations": Integration}
 # --- permissions ------------------------------------------------------------------------
 
 
-def user_can_edit_charter(*, user: User, project: Project) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if is_pm(user, project.organisation_id):
-        return True
-    return project.pm_id == user.pk and role_in(user, project.organisation_id) is not None
-
-
 def _require_editor(user: User, project: Project) -> None:
-    if not user_can_edit_charter(user=user, project=project):
-        raise PermissionDenied("Only a PM of this organisation or the project's PM can do this.")
+    if not can_edit_charter(user, project):
+        raise PermissionDenied(CANNOT_EDIT)
 
 
 def _lock_version(version: CharterVersion) -> CharterVersion:
@@ -120,7 +114,7 @@ def charter_start(
         _copy_rows(copy_from, version)
     audit.record(
         actor=by,
-        action="charter.started",
+        action=audit.Action.CHARTER_STARTED,
         instance=charter,
         project=project,
         note=f"Prefilled from {copy_from}" if copy_from else "",
@@ -267,7 +261,7 @@ def charter_save_sections(
         changes[related] = [old, [str(r) for r in rows]]
     audit.record(
         actor=by,
-        action="charter.section_saved",
+        action=audit.Action.CHARTER_SECTION_SAVED,
         instance=version,
         project=project,
         changes=changes,
@@ -302,7 +296,7 @@ def charter_add_row(
     version.save(update_fields=["updated_at"])
     audit.record(
         actor=by,
-        action="charter.row_added",
+        action=audit.Action.CHARTER_ROW_ADDED,
         instance=version,
         project=version.charter.project,
         changes={kind: [None, str(row)]},
@@ -318,7 +312,7 @@ def charter_remove_row(*, row: DataSource | Integration, by: User) -> None:
     kind = "data_sources" if isinstance(row, DataSource) else "integrations"
     audit.record(
         actor=by,
-        action="charter.row_removed",
+        action=audit.Action.CHARTER_ROW_REMOVED,
         instance=version,
         project=version.charter.project,
         changes={kind: [str(row), None]},
@@ -347,7 +341,7 @@ def charter_submit(*, version: CharterVersion, by: User) -> CharterVersion:
     version.save()
     audit.record(
         actor=by,
-        action="charter.submitted",
+        action=audit.Action.CHARTER_SUBMITTED,
         instance=version,
         project=project,
         changes={"status": [Status.DRAFT, Status.IN_REVIEW]},
@@ -368,9 +362,9 @@ def charter_sign(
         role for role, person in selectors.required_signers(version).items() if person.pk == by.pk
     ]
     if not roles:
-        raise PermissionDenied("Only the people named as signers of this version can sign it.")
+        raise PermissionDenied(CANNOT_SIGN)
     if role_in(by, project.organisation_id) is None:
-        raise PermissionDenied("Signers must be members of the project's organisation.")
+        raise PermissionDenied(SIGNER_NOT_MEMBER)
     already = {s.role for s in selectors.active_signatures(version)}
     todo = [r for r in roles if r not in already]
     if not todo:
@@ -381,7 +375,7 @@ def charter_sign(
     ]
     audit.record(
         actor=by,
-        action="charter.signed",
+        action=audit.Action.CHARTER_SIGNED,
         instance=version,
         project=project,
         changes={"signed_as": [None, todo]},
@@ -424,20 +418,29 @@ def _require_people_still_fit(version: CharterVersion) -> None:
 
 
 def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
-    charter = Charter.objects.select_for_update().get(pk=version.charter_id)
+    charter = (
+        Charter.objects.select_for_update().select_related("project").get(pk=version.charter_id)
+    )
     previous = (
         CharterVersion.objects.filter(charter=charter, status=Status.APPROVED)
         .exclude(pk=version.pk)
         .first()
     )
+    applies = _fields_applied(charter.project, version, previous)
     moved: list[str] = []
     if previous is not None:
-        moved = [f for f in GOALPOST_FIELDS if getattr(previous, f) != getattr(version, f)]
+        # Locked criteria changed, or the PoC's dates moved: goalposts moved, counted and shown.
+        moved = [
+            f
+            for f in GOALPOST_FIELDS + SCHEDULE_FIELDS
+            if getattr(previous, f) != getattr(version, f)
+            and (f in GOALPOST_FIELDS or f in applies)
+        ]
         previous.status = Status.SUPERSEDED
         previous.save(update_fields=["status"])
         audit.record(
             actor=by,
-            action="charter.superseded",
+            action=audit.Action.CHARTER_SUPERSEDED,
             instance=previous,
             project=charter.project,
             changes={"status": [Status.APPROVED, Status.SUPERSEDED]},
@@ -447,7 +450,7 @@ def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
     version.save(update_fields=["status", "approved_at"])
     audit.record(
         actor=by,
-        action="charter.approved",
+        action=audit.Action.CHARTER_APPROVED,
         instance=version,
         project=charter.project,
         changes={"status": [Status.IN_REVIEW, Status.APPROVED]},
@@ -457,40 +460,56 @@ def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
         charter.save(update_fields=["goalposts_moved"])
         audit.record(
             actor=by,
-            action="charter.goalposts_moved",
+            action=audit.Action.CHARTER_GOALPOSTS_MOVED,
             instance=charter,
             project=charter.project,
             changes={
-                f: [audit._plain(getattr(previous, f)), audit._plain(getattr(version, f))]
+                f: [audit.plain(getattr(previous, f)), audit.plain(getattr(version, f))]
                 for f in moved
             },
             note=f"Amendment v{version.number} changed locked criteria.",
         )
-    _project_apply_charter(project=charter.project, version=version, by=by)
+    _project_apply_charter(project=charter.project, version=version, fields=applies, by=by)
 
 
-def _project_apply_charter(*, project: Project, version: CharterVersion, by: User) -> None:
-    """Bring the project's named owners and dates in line with the approved charter.
+# The charter's dates, as the project carries them. They are the PoC's: once the project has
+# passed the graduation gate, the pilot's dates come from decisions, and an amendment approved
+# later does not put the PoC's back.
+CHARTER_DATES = (*SCHEDULE_FIELDS, "kill_deadline")
 
-    Not ``portfolio.services.project_update``: that requires the actor to be a PM, while an
-    approval is completed by the last signer. Same validation, audited as its own action.
 
-    The charter's timebox and decision date are the PoC's: once the project has passed the
-    graduation gate, the pilot's decision date was set by that go (or an extend) and an
-    amendment approved later must not put the PoC's date back.
-    """
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    fields = (*OWNER_FIELDS,)
-    if project.stage in (Stage.PROPOSED, Stage.POC):
-        fields += ("timebox_start", "timebox_end", "decision_date")
-    before = audit.snapshot(project, fields)
-    for field in fields:
-        attname = f"{field}_id" if field in OWNER_FIELDS else field
-        setattr(project, attname, getattr(version, attname))
+def _fields_applied(project: Project, version: CharterVersion, previous) -> list[str]:
+    """What an approval writes onto the project. The first approval: every owner, and the dates
+    while the PoC has not passed its gates. An amendment: only what it changed — an owner it
+    names anew, a date it moves — so an extension decided since the last approval, or an owner
+    edited on the project, is not quietly undone by values the amendment merely carried over."""
+    dated = project.stage in (Stage.PROPOSED, Stage.POC)
+    fields = [*OWNER_FIELDS, *(CHARTER_DATES if dated else ())]
+    if previous is None:
+        return fields
+    return [f for f in fields if _value(previous, f) != _value(version, f)]
+
+
+def _value(version: CharterVersion, field: str):
+    return getattr(version, f"{field}_id" if field in OWNER_FIELDS else field)
+
+
+def _project_apply_charter(
+    *, project: Project, version: CharterVersion, fields: list[str], by: User
+) -> None:
+    """Bring the project's named owners and dates in line with the approved charter, through
+    ``project_apply`` (the path that may move what the approval locks). The last signer cannot
+    fix the project: a refusal says which of the charter's values it could not take."""
     try:
-        project_validate(project)
+        project_apply(
+            project=project,
+            by=by,
+            values={f: _value(version, f) for f in fields},
+            action=audit.Action.PROJECT_UPDATED_FROM_CHARTER,
+            note=f"Charter v{version.number} approved.",
+        )
     except ValidationError as exc:
-        # The signer cannot fix the project: say which of the charter's values it refused.
+
         def label(field: str) -> str:
             return str(Project._meta.get_field(field).verbose_name) if field in fields else "values"
 
@@ -504,17 +523,6 @@ def _project_apply_charter(*, project: Project, version: CharterVersion, by: Use
                 ]
             }
         ) from exc
-    changed = audit.diff(before, audit.snapshot(project, fields))
-    project.updated_at = timezone.now()
-    project.save()
-    if changed:
-        audit.record(
-            actor=by,
-            action="project.updated_from_charter",
-            instance=project,
-            changes=changed,
-            note=f"Charter v{version.number} approved.",
-        )
 
 
 @transaction.atomic
@@ -533,7 +541,7 @@ def charter_withdraw_signature(*, version: CharterVersion, by: User) -> list[Sig
         signature.save(update_fields=["withdrawn_at"])
     audit.record(
         actor=by,
-        action="charter.signature_withdrawn",
+        action=audit.Action.CHARTER_SIGNATURE_WITHDRAWN,
         instance=version,
         project=version.charter.project,
         changes={"signed_as": [[s.role for s in mine], None]},
@@ -549,8 +557,8 @@ def charter_request_changes(*, version: CharterVersion, by: User, comment: str) 
     version = _lock_version(version)
     project = version.charter.project
     is_signer = any(p.pk == by.pk for p in selectors.required_signers(version).values())
-    if not (is_signer and role_in(by, project.organisation_id)) and not user_can_edit_charter(
-        user=by, project=project
+    if not (is_signer and role_in(by, project.organisation_id)) and not can_edit_charter(
+        by, project
     ):
         raise PermissionDenied("Only the signers or the PM can send this charter back.")
     if version.status != Status.IN_REVIEW:
@@ -569,7 +577,7 @@ def charter_request_changes(*, version: CharterVersion, by: User, comment: str) 
     version.save()
     audit.record(
         actor=by,
-        action="charter.changes_requested",
+        action=audit.Action.CHARTER_CHANGES_REQUESTED,
         instance=version,
         project=project,
         changes={"status": [Status.IN_REVIEW, Status.DRAFT]},
@@ -599,7 +607,7 @@ def charter_amend(*, charter: Charter, by: User) -> CharterVersion:
     _copy_rows(approved, version)
     audit.record(
         actor=by,
-        action="charter.amendment_started",
+        action=audit.Action.CHARTER_AMENDMENT_STARTED,
         instance=version,
         project=charter.project,
         note=f"Copied from v{approved.number}.",
@@ -635,7 +643,7 @@ def charter_record_compliance_review(
     )
     audit.record(
         actor=by,
-        action="charter.compliance_reviewed",
+        action=audit.Action.CHARTER_COMPLIANCE_REVIEWED,
         instance=version,
         project=project,
         note=review.note,

@@ -16,7 +16,7 @@ from django.views import View
 from portfolio.models import Role, User
 from portfolio.views.mixins import ProjectScopedMixin
 
-from . import diff, rules, selectors, services
+from . import diff, permissions, rules, selectors, services
 from .forms import (
     ChangeRequestForm,
     CompareForm,
@@ -63,7 +63,7 @@ class CharterMixin(ProjectScopedMixin):
         return selectors.charter_of(self.project)
 
     def can_edit(self) -> bool:
-        return services.user_can_edit_charter(user=self.request.user, project=self.project)
+        return permissions.can_edit_charter(self.request.user, self.project)
 
     def require_editor(self) -> None:
         if not self.can_edit():

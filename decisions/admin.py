@@ -3,9 +3,12 @@
 Gates, marks, measurements and decisions are shown read-only: they change only through the
 services (decisions cannot change at all)."""
 
+from django import forms
 from django.contrib import admin
 
+from .checks import CHECKS
 from .models import (
+    CriterionKind,
     CriterionTemplate,
     Decision,
     Gate,
@@ -16,8 +19,28 @@ from .models import (
 )
 
 
+class CriterionTemplateForm(forms.ModelForm):
+    """An automatic criterion names a known check; a manual one names none."""
+
+    class Meta:
+        model = CriterionTemplate
+        fields = ("order", "key", "title", "kind", "check_key", "description")
+
+    def clean(self):
+        data = super().clean()
+        kind, check_key = data.get("kind"), data.get("check_key") or ""
+        if kind == CriterionKind.AUTOMATIC and check_key not in CHECKS:
+            self.add_error(
+                "check_key", f"Choose one of the known checks: {', '.join(sorted(CHECKS))}."
+            )
+        if kind == CriterionKind.MANUAL and check_key:
+            self.add_error("check_key", "A manual criterion has no automatic check.")
+        return data
+
+
 class CriterionTemplateInline(admin.TabularInline):
     model = CriterionTemplate
+    form = CriterionTemplateForm
     extra = 1
     fields = ("order", "key", "title", "kind", "check_key", "description")
 

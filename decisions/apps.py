@@ -15,16 +15,20 @@ class DecisionsConfig(AppConfig):
         # The default gates come back after a flush (e.g. between transactional tests).
         post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="decisions-default-gates")
 
-        from portfolio.hooks import project_created
+        from portfolio.hooks import project_created, project_schedule_changed, project_states
 
-        from . import panels
-        from .services import gate_open
+        from . import panels, states
+        from .services import gate_due_follow, gate_open
 
         # A new project stands at its first gate from the start (the API's gate list, the
         # timeline and the decisions-due page see it without anyone opening a page first).
         project_created.register(
             "first-gate", lambda *, project, by: gate_open(project=project, by=by)
         )
+        # The open gate's due date moves with the project's schedule.
+        project_schedule_changed.register("gate-due", gate_due_follow)
+        # Overdue, stalled, kill condition status and kill pending, defined once.
+        project_states.register(states.annotate)
 
         project_panels.register(
             "gate",

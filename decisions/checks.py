@@ -17,13 +17,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Check = Callable[["ProjectFacts"], tuple[bool, str]]
 CHECKS: dict[str, Check] = {}
-CHECK_LABELS: dict[str, str] = {}
 
 
-def register(name: str, label: str):
+def register(name: str):
     def wrap(fn: Check) -> Check:
         CHECKS[name] = fn
-        CHECK_LABELS[name] = label
         return fn
 
     return wrap
@@ -35,8 +33,9 @@ def _fmt(value) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
-@register("charter_complete", "The charter is complete")
+@register("charter_complete")
 def charter_complete(f: ProjectFacts) -> tuple[bool, str]:
+    """The charter is complete."""
     version = f.approved or f.latest
     if version is None:
         return False, "No charter has been started."
@@ -47,8 +46,9 @@ def charter_complete(f: ProjectFacts) -> tuple[bool, str]:
     return False, f"Missing: {'; '.join(missing[:3])}{more}."
 
 
-@register("charter_signed", "The charter is signed by every required signer")
+@register("charter_signed")
 def charter_signed(f: ProjectFacts) -> tuple[bool, str]:
+    """The charter is signed by every required signer."""
     if f.approved is not None:
         when = f.approved.approved_at
         return True, (
@@ -63,8 +63,9 @@ def charter_signed(f: ProjectFacts) -> tuple[bool, str]:
     return False, f"Charter v{f.latest.number} is {f.latest.get_status_display().lower()}."
 
 
-@register("cost_model", "Cost model at 1×, 5× and 20× with its dominant driver")
+@register("cost_model")
 def cost_model(f: ProjectFacts) -> tuple[bool, str]:
+    """Cost model at 1×, 5× and 20× with its dominant driver."""
     v = f.approved
     if v is None:
         return False, "Needs an approved charter with a cost model."
@@ -77,8 +78,9 @@ def cost_model(f: ProjectFacts) -> tuple[bool, str]:
     )
 
 
-@register("production_owner_accepted", "The named production owner accepted ownership")
+@register("production_owner_accepted")
 def production_owner_accepted(f: ProjectFacts) -> tuple[bool, str]:
+    """The named production owner accepted ownership."""
     owner = f.project.production_owner
     if owner is None:
         return False, "No production owner is named."
@@ -93,8 +95,9 @@ def production_owner_accepted(f: ProjectFacts) -> tuple[bool, str]:
     )
 
 
-@register("integration_scoped", "Each integration owned by its team, with an estimate")
+@register("integration_scoped")
 def integration_scoped(f: ProjectFacts) -> tuple[bool, str]:
+    """Each integration owned by its team, with an estimate."""
     v = f.approved
     if v is None:
         return False, "Needs an approved charter with its integrations."
@@ -109,8 +112,9 @@ def integration_scoped(f: ProjectFacts) -> tuple[bool, str]:
     )
 
 
-@register("evaluation_harness", "A repeatable evaluation harness reports comparable scores")
+@register("evaluation_harness")
 def evaluation_harness(f: ProjectFacts) -> tuple[bool, str]:
+    """A repeatable evaluation harness reports comparable scores."""
     v = f.approved
     if v is None or not v.harness_location or not v.eval_set_size:
         return False, "The charter names no harness location or labelled set."
@@ -124,8 +128,9 @@ def evaluation_harness(f: ProjectFacts) -> tuple[bool, str]:
     )
 
 
-@register("decision_maker_named", "A named decision-maker with budget authority")
+@register("decision_maker_named")
 def decision_maker_named(f: ProjectFacts) -> tuple[bool, str]:
+    """A named decision-maker with budget authority."""
     dm = f.project.decision_maker
     if dm is None:
         return False, "No decision-maker is named."
@@ -134,8 +139,9 @@ def decision_maker_named(f: ProjectFacts) -> tuple[bool, str]:
     return True, f"{dm}, an executive of the organisation, makes the go/no-go."
 
 
-@register("latency_target_met", "Latency target met on real traffic")
+@register("latency_target_met")
 def latency_target_met(f: ProjectFacts) -> tuple[bool, str]:
+    """Latency target met on real traffic."""
     v = f.approved
     if v is None or v.latency_p95_ms is None:
         return False, "The charter sets no p95 latency target."
@@ -146,8 +152,9 @@ def latency_target_met(f: ProjectFacts) -> tuple[bool, str]:
     return ok, f"Latest p95 {_fmt(m.value)} ms against a target of {v.latency_p95_ms} ms."
 
 
-@register("cost_target_met", "Cost per call target met on real traffic")
+@register("cost_target_met")
 def cost_target_met(f: ProjectFacts) -> tuple[bool, str]:
+    """Cost per call target met on real traffic."""
     v = f.approved
     if v is None or v.cost_per_call is None:
         return False, "The charter sets no cost-per-call target."
@@ -161,8 +168,9 @@ def cost_target_met(f: ProjectFacts) -> tuple[bool, str]:
     )
 
 
-@register("ops_budget_named", "The operations budget line is named")
+@register("ops_budget_named")
 def ops_budget_named(f: ProjectFacts) -> tuple[bool, str]:
+    """The operations budget line is named."""
     v = f.approved
     if v is None or v.ops_budget is None:
         return False, "The charter names no operations budget."
@@ -171,8 +179,9 @@ def ops_budget_named(f: ProjectFacts) -> tuple[bool, str]:
     return True, f"{v.currency} {_fmt(v.ops_budget)} a year on “{f.acceptance.budget_line}”."
 
 
-@register("metric_threshold_met", "The success metric reached the sign-off threshold")
+@register("metric_threshold_met")
 def metric_threshold_met(f: ProjectFacts) -> tuple[bool, str]:
+    """The success metric reached the sign-off threshold."""
     k = f.kill_condition
     if k.threshold is None:
         return False, "The charter sets no sign-off threshold."

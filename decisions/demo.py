@@ -217,7 +217,7 @@ def extend(result) -> dict[str, int]:
             .with_people()
             .order_by("pk")
         )
-        facts = load_facts(active, today=today, open_missing_gates=False)
+        facts = load_facts(active, today=today)
         for f in facts.values():
             project, version = f.project, f.approved
             if project.pk in measured or version is None or project.pm is None:
@@ -313,6 +313,7 @@ def _backdate_story(project_ids: list[int]) -> None:
     """
     from charters.models import CharterVersion, Signature
     from decisions.models import Gate
+    from portfolio.audit import Action
     from portfolio.models import AuditEvent, Project, StageChange
 
     entered: dict[tuple[int, str], object] = {}
@@ -356,31 +357,31 @@ def _backdate_story(project_ids: list[int]) -> None:
     for event in events.only("id", "action", "object_id", "project_id", "actor_id", "at"):
         when = None
         version = versions.get(event.object_id)
-        if event.action == "gate.opened":
+        if event.action == Action.GATE_OPENED:
             when = gate_at.get(int(event.object_id))
         elif version is not None and event.action in (
-            "charter.section_saved",
-            "charter.row_added",
-            "charter.row_removed",
+            Action.CHARTER_SECTION_SAVED,
+            Action.CHARTER_ROW_ADDED,
+            Action.CHARTER_ROW_REMOVED,
         ):
             n = saves[event.object_id] = saves.get(event.object_id, 0) + 1
             when = version.created_at + timedelta(minutes=n)
-        elif event.action == "charter.started":
+        elif event.action == Action.CHARTER_STARTED:
             when = started.get(event.object_id)
-        elif version is not None and event.action == "charter.amendment_started":
+        elif version is not None and event.action == Action.CHARTER_AMENDMENT_STARTED:
             when = version.created_at
-        elif event.action == "charter.signed":
+        elif event.action == Action.CHARTER_SIGNED:
             when = signed.get((event.object_id, event.actor_id))
-        elif version is not None and event.action == "charter.submitted":
+        elif version is not None and event.action == Action.CHARTER_SUBMITTED:
             when = version.submitted_at
-        elif version is not None and event.action == "charter.approved":
+        elif version is not None and event.action == Action.CHARTER_APPROVED:
             when = version.approved_at
-        elif version is not None and event.action == "charter.superseded":
+        elif version is not None and event.action == Action.CHARTER_SUPERSEDED:
             successor = by_number.get((version.charter_id, version.number + 1))
             when = successor.approved_at if successor else None
-        elif event.action == "charter.goalposts_moved":
+        elif event.action == Action.CHARTER_GOALPOSTS_MOVED:
             when = amended.get(event.object_id)
-        elif event.action == "project.updated_from_charter":
+        elif event.action == Action.PROJECT_UPDATED_FROM_CHARTER:
             when = first_approval.get(event.project_id)
         if when is not None and when != event.at:
             AuditEvent.objects.filter(pk=event.pk).update(at=when)

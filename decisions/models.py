@@ -16,12 +16,13 @@ DOMAIN.md "The lifecycle", "Decisions", "Measurements". Every write goes through
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from portfolio.audit import AuditedQuerySet
 from portfolio.models import Organisation, Project, Stage
+from portfolio.querysets import AuditedQuerySet
 
 
 class OrganisationPolicy(models.Model):
@@ -32,6 +33,14 @@ class OrganisationPolicy(models.Model):
     )
     max_extensions_per_gate = models.PositiveSmallIntegerField(
         default=1, help_text="How many times a gate may be extended. DOMAIN.md default: once."
+    )
+    stalled_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Days without activity (an edit, a measurement, evidence, a sign-off, a "
+        "decision) after which a project in flight counts as stalled. Empty: the firm's default "
+        "(GATEHOUSE_STALLED_AFTER_DAYS, 21 unless configured).",
     )
 
     class Meta:
@@ -88,18 +97,6 @@ class CriterionTemplate(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from .checks import CHECKS
-
-        if self.kind == CriterionKind.AUTOMATIC and self.check_key not in CHECKS:
-            raise ValidationError(
-                {"check_key": [f"Choose one of the known checks: {', '.join(sorted(CHECKS))}."]}
-            )
-        if self.kind == CriterionKind.MANUAL and self.check_key:
-            raise ValidationError({"check_key": ["A manual criterion has no automatic check."]})
-
 
 class GateQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> GateQuerySet:
@@ -113,6 +110,14 @@ class Gate(models.Model):
     from_stage = models.CharField(max_length=16, choices=Stage.choices)
     to_stage = models.CharField(max_length=16, choices=Stage.choices)
     opened_at = models.DateTimeField(default=timezone.now)
+    due_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the gate is due: for the charter gate the PoC's start (the charter must "
+        "be approved by then), for the graduation gate the charter's decision date, for the "
+        "production gate the date the go into the pilot set. Moved only by a decision or an "
+        "amendment; a decided gate keeps the date it was decided against.",
+    )
 
     objects = GateQuerySet.as_manager()
 
@@ -123,6 +128,7 @@ class Gate(models.Model):
                 fields=["project", "from_stage"], name="one_gate_per_transition"
             )
         ]
+        indexes = [models.Index(fields=["due_date"], name="gate_due_date")]
 
     def __str__(self) -> str:
         return f"{self.name} of {self.project}"

@@ -4,10 +4,9 @@ Both run a fixed number of queries whatever the number of criteria, readings or 
 
 from __future__ import annotations
 
-from portfolio.models import Project, Role, Stage
-from portfolio.scoping import role_in
+from portfolio.models import Project, Stage
 
-from . import selectors
+from . import permissions, rules, selectors
 from .charts import kill_condition_chart
 from .forms import DecisionForm, MarkForm, MeasurementForm
 from .models import KillReason, MeasurementKind, Outcome
@@ -22,7 +21,7 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
     forms = forms or {}
     facts = selectors.project_facts(project)
     user = request.user
-    role = role_in(user, project.organisation_id)
+    may_mark = permissions.can_mark_criterion(user, project)
     gate = facts.gate
     open_gate = gate is not None and project.stage == gate.gate.from_stage
     # The same readings the mark view accepts: an offered choice is always a valid one.
@@ -32,17 +31,17 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
     if gate is not None:
         for c in gate.criteria:
             form = None
-            if c.is_manual and open_gate and role in (Role.PM, Role.EXECUTIVE):
+            if c.is_manual and open_gate and may_mark:
                 if bound_mark and bound_mark[0] == c.criterion.pk:
                     form = bound_mark[1]
                 else:
                     form = MarkForm(prefix=f"c{c.criterion.pk}", measurements=measurements)
             criteria.append((c, form))
     decisions = facts.decisions
-    in_force = [d for d in decisions if not selectors._is_superseded(d)]
+    in_force = [d for d in decisions if not rules.is_superseded(d)]
     latest_in_force = in_force[0] if in_force else None
-    is_decision_maker = bool(project.decision_maker_id and project.decision_maker_id == user.pk)
-    can_decide = is_decision_maker and facts.decision_maker_is_executive
+    is_decision_maker = permissions.is_decision_maker(user, project)
+    can_decide = permissions.can_decide(user, project)
     k = facts.kill_condition
     successors = [d.successor for d in decisions if d.successor_id]
     return {
@@ -57,7 +56,8 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
         "latest": [
             (label, facts.latest_by_kind.get(kind)) for kind, label in MeasurementKind.choices
         ],
-        "can_measure": role in (Role.PM, Role.EXECUTIVE) and project.stage != Stage.KILLED,
+        "can_measure": permissions.can_record_measurement(user, project)
+        and project.stage != Stage.KILLED,
         "measurement_form": forms.get("measurement") or MeasurementForm(prefix="m"),
         "can_decide": can_decide and open_gate,
         "is_decision_maker": is_decision_maker,

@@ -1,22 +1,28 @@
-"""Reads that span gates, charters, measurements and decisions.
+"""Reads that span gates, charters, measurements and decisions. A read never writes.
 
 ``load_facts(projects)`` gathers everything a gate needs for many projects in a fixed number of
 queries (about a dozen, whatever the number of projects); pages and the decision service both use
-it, so the criteria a person sees are the criteria the service enforces.
+it, so the criteria a person sees are the criteria the service enforces. The derived states
+(overdue, kill condition status, kill pending…) come from the database annotations of
+``decisions.states`` — the same ones the lists and the API read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from portfolio.models import Membership, Project, Role, Stage
+from charters import selectors as charter_selectors
+from charters.models import CharterVersion, Status
+from portfolio.hooks import project_states
+from portfolio.models import KillStatus, Membership, Project, Role, Stage
 
+from . import rules
 from .checks import CHECKS
 from .models import (
     DEFAULT_MAX_EXTENSIONS,
@@ -35,20 +41,34 @@ from .models import (
     OwnershipAcceptance,
 )
 
-AT_RISK_WITHIN = timedelta(days=7)
-ACTIVE_STAGES = (Stage.PROPOSED, Stage.POC, Stage.PILOT)
-KILL_STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "triggered": "Triggered",
-    "met": "Met",
-    "undefined": "No kill condition yet",
-}
+
+@dataclass(frozen=True)
+class States:
+    """One project's derived states, as ``Project.objects.with_states()`` annotates them."""
+
+    gate_due: date | None
+    next_due: date | None
+    kill_status: str
+    kill_pending: bool
+    overdue: bool
+    stalled: bool
+
+
+def states_of(ids, *, today: date) -> dict[int, States]:
+    """{project id: States} in one query."""
+    rows = (
+        Project.objects.filter(pk__in=list(ids))
+        .with_states(today)
+        .values("pk", *project_states.FIELDS)
+    )
+    return {row.pop("pk"): States(**row) for row in rows}
 
 
 @dataclass
 class KillCondition:
-    status: str  # on_track | at_risk | triggered | met | undefined
+    """The kill condition as a page tells it. Its status is the database's (``States``)."""
+
+    status: str  # a KillStatus value
     metric_name: str = ""
     unit: str = ""
     direction: str = ""
@@ -56,13 +76,18 @@ class KillCondition:
     target: Decimal | None = None
     baseline: Decimal | None = None
     deadline: date | None = None
-    extended: bool = False
+    # Where the deadline comes from: "charter", "extension" or "production gate".
+    source: str = "charter"
     latest: Measurement | None = None
     today: date | None = None
 
     @property
     def label(self) -> str:
-        return KILL_STATUS_LABELS[self.status]
+        return KillStatus(self.status).label
+
+    @property
+    def extended(self) -> bool:
+        return self.source == "extension"
 
     @property
     def days_left(self) -> int | None:
@@ -74,53 +99,43 @@ class KillCondition:
 
     @property
     def sentence(self) -> str:
-        if self.status == "undefined":
-            # No full stop: pages end the sentence (after "— 5 days left", say).
+        # No full stop: pages end the sentence (after "— 5 days left", say).
+        if self.status == KillStatus.NONE:
+            return "The kill condition belonged to the PoC and the pilot; this project has none"
+        if self.status == KillStatus.UNDEFINED or self.threshold is None:
             return "The kill condition is set by the approved charter's threshold and deadline"
         cmp = "≥" if self.direction == "higher" else "≤"
         threshold = f"{self.threshold.normalize():f}"
-        return f"{self.metric_name or 'The metric'} {cmp} {threshold} {self.unit} by " + (
-            f"{self.deadline:%d %b %Y}" + (" (extended)" if self.extended else "")
-        )
-
-
-def threshold_reached(value: Decimal, threshold: Decimal, direction: str) -> bool:
-    return value <= threshold if direction == "lower" else value >= threshold
+        suffix = {
+            "extension": " (extended)",
+            "production gate": " (the production gate's due date)",
+        }.get(self.source, "")
+        when = f"{self.deadline:%d %b %Y}" if self.deadline else "its deadline"
+        return f"{self.metric_name or 'The metric'} {cmp} {threshold} {self.unit} by {when}{suffix}"
 
 
 def kill_condition(
-    *, approved, latest_metric: Measurement | None, extend: Decision | None, today: date
+    *, project: Project, approved, states: States, latest_metric: Measurement | None, today: date
 ) -> KillCondition:
-    """on_track / at_risk (deadline within 7 days, threshold not met) / triggered (deadline passed,
-    threshold not met) / met — from the latest metric reading and the approved charter."""
-    if approved is None or approved.threshold is None or approved.kill_deadline is None:
-        return KillCondition(status="undefined", latest=latest_metric, today=today)
-    deadline, extended = approved.kill_deadline, False
-    if extend is not None and (
-        approved.approved_at is None or extend.decided_at >= approved.approved_at
-    ):
-        deadline, extended = extend.new_kill_deadline, True
-    direction = approved.metric_direction or "higher"
-    if latest_metric is not None and threshold_reached(
-        latest_metric.value, approved.threshold, direction
-    ):
-        status = "met"
-    elif today > deadline:
-        status = "triggered"
-    elif deadline - today <= AT_RISK_WITHIN:
-        status = "at_risk"
+    """The page's account of the kill condition: the stored deadline, the approved charter's
+    threshold, and the status the database computed."""
+    if approved is None or states.kill_status in (KillStatus.NONE, KillStatus.UNDEFINED):
+        return KillCondition(status=states.kill_status, latest=latest_metric, today=today)
+    deadline = project.kill_deadline
+    if project.stage == Stage.PILOT:
+        source = "production gate" if deadline == states.gate_due else "extension"
     else:
-        status = "on_track"
+        source = "charter" if deadline == approved.kill_deadline else "extension"
     return KillCondition(
-        status=status,
+        status=states.kill_status,
         metric_name=approved.metric_name,
         unit=approved.metric_unit,
-        direction=direction,
+        direction=approved.metric_direction or "higher",
         threshold=approved.threshold,
         target=approved.metric_target,
         baseline=approved.metric_baseline,
         deadline=deadline,
-        extended=extended,
+        source=source,
         latest=latest_metric,
         today=today,
     )
@@ -148,7 +163,6 @@ class CriterionStatus:
 class GateState:
     gate: Gate
     criteria: list[CriterionStatus]
-    decision_date: date | None
     extensions_used: int
     max_extensions: int
     decisions: list[Decision]
@@ -179,6 +193,11 @@ class GateState:
     def can_extend(self) -> bool:
         return self.extensions_used < self.max_extensions
 
+    @property
+    def due_date(self) -> date | None:
+        """The date the gate is due — or, once decided, was decided against."""
+        return self.gate.due_date
+
 
 @dataclass
 class ProjectFacts:
@@ -194,6 +213,7 @@ class ProjectFacts:
     decision_maker_is_executive: bool = False
     decisions: list[Decision] = field(default_factory=list)
     kill_condition: KillCondition | None = None
+    states: States | None = None
     gate: GateState | None = None
     readings: list[Measurement] = field(default_factory=list)
     max_extensions: int = DEFAULT_MAX_EXTENSIONS
@@ -208,13 +228,26 @@ class ProjectFacts:
         return getattr(self.approved, "decision_date", None)
 
     @property
-    def decision_date(self) -> date | None:
-        return self.gate.decision_date if self.gate else self.project.decision_date
+    def due_date(self) -> date | None:
+        """When the gate the project stands at is due."""
+        return self.states.gate_due if self.states else None
 
     @property
     def overdue(self) -> bool:
-        d = self.decision_date
-        return bool(d and d < self.today)
+        return bool(self.states and self.states.overdue)
+
+    @property
+    def stalled(self) -> bool:
+        return bool(self.states and self.states.stalled)
+
+    @property
+    def kill_pending(self) -> bool:
+        return bool(self.states and self.states.kill_pending)
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The outcomes the decision-maker may record now (no go while kill pending)."""
+        return rules.allowed_outcomes(kill_pending=self.kill_pending)
 
     @property
     def proposal(self) -> str | None:
@@ -222,20 +255,19 @@ class ProjectFacts:
         k = self.kill_condition
         if k is None or not k.deadline_reached or self.gate is None:
             return None
-        if k.status == "met":
+        if k.status == KillStatus.MET:
             if self.gate.all_met:
                 return "go"
             return "go once the unmet criteria are met"
+        if self.kill_pending:
+            return "kill (kill pending: metric not reached)" + (
+                " or extend with a reason" if self.gate.can_extend else ""
+            )
         return "kill (metric not reached)" + (" or extend" if self.gate.can_extend else "")
 
 
 def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
-    try:
-        from charters import selectors as cs
-    except ImportError:  # pragma: no cover - the charters app is always installed
-        return
-    from charters.models import CharterVersion, Status
-
+    cs = charter_selectors
     ids = list(facts)
     latest_numbers = {}
     for project_id, number in CharterVersion.objects.filter(
@@ -289,12 +321,11 @@ def load_facts(
     *,
     today: date | None = None,
     with_readings: bool = False,
-    open_missing_gates: bool = True,
 ) -> dict[int, ProjectFacts]:
     """Everything the gates of ``projects`` need, keyed by project id, in fixed queries.
 
-    ``projects`` should come with ``with_people()``. With ``open_missing_gates`` the current
-    stage's gate is opened (once, through the service) for projects that have none yet.
+    ``projects`` should come with ``with_people()``. Reads only: a project whose gate was never
+    opened (none should be: registration and every go open one) simply has no gate here.
     """
     today = today or timezone.localdate()
     projects = list(projects)
@@ -318,9 +349,13 @@ def load_facts(
         .distinct()
     ):
         facts[project_id].has_api_metric = True
+    # Being named is not consent, and neither is an acceptance given before being named.
     for a in _latest_per(
         OwnershipAcceptance.objects.filter(
-            project_id__in=ids, owner_id=F("project__production_owner_id")
+            Q(project__production_owner_since__isnull=True)
+            | Q(accepted_at__gte=F("project__production_owner_since")),
+            project_id__in=ids,
+            owner_id=F("project__production_owner_id"),
         ),
         ["project_id"],
         [F("accepted_at").desc(), F("id").desc()],
@@ -354,15 +389,14 @@ def load_facts(
     ):
         facts[d.project_id].decisions.append(d)
 
+    states = states_of(ids, today=today)
     for f in facts.values():
-        extend = next(
-            (d for d in f.decisions if d.outcome == Outcome.EXTEND and not _is_superseded(d)),
-            None,
-        )
+        f.states = states[f.project.pk]
         f.kill_condition = kill_condition(
+            project=f.project,
             approved=f.approved,
+            states=f.states,
             latest_metric=f.latest_by_kind.get(MeasurementKind.METRIC),
-            extend=extend,
             today=today,
         )
 
@@ -371,18 +405,6 @@ def load_facts(
             facts[m.project_id].readings.append(m)
 
     gates = _current_gates(ids)
-    if open_missing_gates:
-        missing = [
-            f.project
-            for pid, f in facts.items()
-            if pid not in gates and f.project.stage in ACTIVE_STAGES
-        ]
-        if missing:
-            from .services import gate_open
-
-            for p in missing:
-                gate_open(project=p)
-            gates = _current_gates(ids)
     for pid, gate in gates.items():
         f = facts[pid]
         f.gate = _gate_state(gate, f)
@@ -410,14 +432,8 @@ def _recent_readings(ids: list[int]) -> list[Measurement]:
     return rows
 
 
-def _is_superseded(d: Decision) -> bool:
-    try:
-        return d.superseded_by is not None
-    except Decision.superseded_by.RelatedObjectDoesNotExist:
-        return False
-
-
-def _gates_with_criteria():
+def gates_with_criteria():
+    """Gates with their criteria and each criterion's newest mark, in fixed queries."""
     marks = _latest_per(
         CriterionMark.objects.all(), ["criterion_id"], [F("marked_at").desc(), F("id").desc()]
     ).select_related("marked_by", "evidence_measurement")
@@ -432,13 +448,22 @@ def _gates_with_criteria():
 
 
 def _current_gates(ids: list[int]) -> dict[int, Gate]:
-    gates = _gates_with_criteria().filter(project_id__in=ids, from_stage=F("project__stage"))
+    gates = gates_with_criteria().filter(project_id__in=ids, from_stage=F("project__stage"))
     return {g.project_id: g for g in gates}
 
 
 def gate_state(gate: Gate, facts: ProjectFacts) -> GateState:
     """The state of any gate of a project (e.g. the one a superseded decision was made at)."""
-    return _gate_state(_gates_with_criteria().get(pk=gate.pk), facts)
+    return _gate_state(gates_with_criteria().get(pk=gate.pk), facts)
+
+
+def gate_states(gates) -> dict[int, GateState]:
+    """{gate id: GateState} for gates loaded with ``gates_with_criteria`` (and their projects
+    with people): fixed queries, whatever the number of gates (the API's gate lists)."""
+    gates = list(gates)
+    projects = {g.project_id: g.project for g in gates}
+    facts = load_facts(projects.values())
+    return {g.pk: _gate_state(g, facts[g.project_id]) for g in gates}
 
 
 def _gate_state(gate: Gate, f: ProjectFacts) -> GateState:
@@ -465,30 +490,16 @@ def _gate_state(gate: Gate, f: ProjectFacts) -> GateState:
             else:
                 met, detail = check(f)
                 statuses.append(CriterionStatus(criterion=c, met=met, detail=detail))
-    in_force = [d for d in f.decisions if d.gate_id == gate.pk and not _is_superseded(d)]
+    in_force = [d for d in f.decisions if d.gate_id == gate.pk and not rules.is_superseded(d)]
     extends = [d for d in in_force if d.outcome == Outcome.EXTEND]
     return GateState(
         gate=gate,
         criteria=statuses,
-        decision_date=_gate_decision_date(gate, f, in_force),
         extensions_used=len(extends),
         max_extensions=f.max_extensions,
         decisions=[d for d in f.decisions if d.gate_id == gate.pk],
         next_gate=f.gate_templates.get(gate.to_stage),
     )
-
-
-def _gate_decision_date(gate: Gate, f: ProjectFacts, in_force: list[Decision]) -> date | None:
-    """Each gate has its own decision date. The gate the project stands at has the project's
-    (which a go into the stage or an extend sets, and which every list shows); a gate already
-    decided keeps the date it had when it was decided, from its decision's snapshot."""
-    if f.project.stage == gate.from_stage:
-        return f.project.decision_date
-    for d in in_force:
-        value = (d.snapshot or {}).get("gate", {}).get("decision_date")
-        if value:
-            return date.fromisoformat(value)
-    return None
 
 
 def project_facts(project: Project, *, with_readings: bool = True, **kwargs) -> ProjectFacts:
@@ -497,8 +508,8 @@ def project_facts(project: Project, *, with_readings: bool = True, **kwargs) -> 
 
 def decisions_due(user, *, today: date | None = None) -> list[ProjectFacts]:
     """Every gate ``user`` must decide — they are the named decision-maker of an active project
-    in an organisation where they are an executive (nobody else may decide) — soonest decision
-    date first (no date last)."""
+    in an organisation where they are an executive (nobody else may decide) — soonest due date
+    first (no date last)."""
     projects = (
         Project.objects.visible_to(user)
         .active()
@@ -513,7 +524,7 @@ def decisions_due(user, *, today: date | None = None) -> list[ProjectFacts]:
     facts = load_facts(projects, today=today)
     return sorted(
         facts.values(),
-        key=lambda f: (f.decision_date is None, f.decision_date or date.max, f.project.name),
+        key=lambda f: (f.due_date is None, f.due_date or date.max, f.project.name),
     )
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from portfolio.audit import Action
 from portfolio.models import AuditEvent, Project, StageChange
 
 from .defaults import GATES
@@ -27,12 +28,12 @@ from .models import CriterionMark, Decision, Measurement
 
 # Audit actions already told by a row of their own on the timeline.
 TOLD_ELSEWHERE = (
-    "project.stage_changed",
-    "criterion.marked",
-    "measurement.recorded",
-    "charter.signed",
-    "charter.started",
-    "charter.amendment_started",
+    Action.PROJECT_STAGE_CHANGED,
+    Action.CRITERION_MARKED,
+    Action.MEASUREMENT_RECORDED,
+    Action.CHARTER_SIGNED,
+    Action.CHARTER_STARTED,
+    Action.CHARTER_AMENDMENT_STARTED,
 )
 
 
@@ -79,30 +80,16 @@ def timeline_page(project: Project):
     return first.union(*rest, all=True).order_by("-tl_at", "-tl_kind", "-tl_ref")
 
 
-# What an audit action says on the timeline: (badge, what the actor did).
-AUDIT_PHRASES = {
-    "project.created": ("Project", "registered the project"),
-    "project.updated": ("Project", "edited the project"),
-    "project.updated_from_charter": (
-        "Project",
-        "took the owners and dates of the approved charter",
-    ),
-    "charter.section_saved": ("Charter", "saved a charter section"),
-    "charter.row_added": ("Charter", "added a row to the charter"),
-    "charter.row_removed": ("Charter", "removed a row from the charter"),
-    "charter.submitted": ("Charter", "submitted the charter for sign-off"),
-    "charter.approved": ("Charter", "completed the sign-off: the charter is approved"),
-    "charter.changes_requested": ("Charter", "asked for changes to the charter"),
-    "charter.signature_withdrawn": ("Charter", "withdrew a signature"),
-    "charter.goalposts_moved": ("Charter", "moved the goalposts"),
-    "charter.superseded": ("Charter", "superseded the previous charter version"),
-    "gate.opened": ("Gate", "opened a gate"),
-    "project.decision_date_set": ("Project", "set the decision date"),
-    "ownership.accepted": ("Handoff", "accepted production ownership"),
-    "membership.created": ("Team", "added a member"),
-    "membership.updated": ("Team", "changed a member's role"),
-    "membership.removed": ("Team", "removed a member"),
-}
+def audit_phrase(action: str) -> tuple[str, str]:
+    """What an audit action says on the timeline: (badge, what the actor did). Every
+    ``Action`` has its words; an unknown code (written before it was renamed) reads as itself."""
+    try:
+        known = Action(action)
+    except ValueError:
+        return "Change", action.replace(".", " ").replace("_", " ")
+    return known.subject, known.label
+
+
 # Beyond this many changed fields an event lists them folded.
 CHANGES_SHOWN = 4
 
@@ -174,9 +161,7 @@ def describe_audit(event: AuditEvent, people: dict | None = None) -> dict:
     """The badge, the sentence and the readable changes of one audit event: field labels and
     value labels, never codes ("Status: Draft → In review", "Decision-maker: Eve Executive")."""
     people = people or {}
-    badge, phrase = AUDIT_PHRASES.get(
-        event.action, ("Change", event.action.replace(".", " ").replace("_", " "))
-    )
+    badge, phrase = audit_phrase(event.action)
     changes = []
     for name, pair in (event.changes or {}).items():
         if not (isinstance(pair, list | tuple) and len(pair) == 2):

@@ -1,10 +1,10 @@
-"""Who changed what and when.
+"""Who changed what and when: ``record`` writes one ``AuditEvent``.
 
-Mechanism: every write to an audited model goes through a service, and each service calls
-``audit.record``. Bulk paths that would skip it — ``QuerySet.update``, ``delete``,
-``bulk_create``, ``bulk_update`` — raise ``BulkWriteRefused`` on audited models (see
-``AuditedQuerySet``), so an audit gap cannot be written by accident. Decisions are their own
-append-only log and are guarded in the database (decisions app).
+Every write to an audited model goes through a service, and each service calls ``record`` with
+an ``Action``: one typed list of everything that can happen, so a misspelt action is an error
+at once instead of a line silently missing from a timeline. Each action's label is what the
+actor did, as the timeline and the admin say it. Bulk writes that would skip this are refused
+by ``portfolio.querysets.AuditedQuerySet``. Decisions are their own append-only log.
 """
 
 from __future__ import annotations
@@ -14,43 +14,58 @@ from typing import Any
 from django.db import models
 
 
-class BulkWriteRefused(RuntimeError):
-    pass
+class Action(models.TextChoices):
+    PROJECT_CREATED = "project.created", "registered the project"
+    PROJECT_UPDATED = "project.updated", "edited the project"
+    PROJECT_UPDATED_FROM_CHARTER = (
+        "project.updated_from_charter",
+        "took the owners and dates of the approved charter",
+    )
+    PROJECT_STAGE_CHANGED = "project.stage_changed", "moved the project to another stage"
+    # Before the schedule had its own action, a decision's new date was recorded as this.
+    PROJECT_DECISION_DATE_SET = "project.decision_date_set", "set the decision date"
+    PROJECT_SCHEDULE_SET = "project.schedule_set", "moved the project's dates"
+    CHARTER_STARTED = "charter.started", "started the charter"
+    CHARTER_SECTION_SAVED = "charter.section_saved", "saved a charter section"
+    CHARTER_ROW_ADDED = "charter.row_added", "added a row to the charter"
+    CHARTER_ROW_REMOVED = "charter.row_removed", "removed a row from the charter"
+    CHARTER_SUBMITTED = "charter.submitted", "submitted the charter for sign-off"
+    CHARTER_SIGNED = "charter.signed", "signed the charter"
+    CHARTER_APPROVED = "charter.approved", "completed the sign-off: the charter is approved"
+    CHARTER_CHANGES_REQUESTED = "charter.changes_requested", "asked for changes to the charter"
+    CHARTER_SIGNATURE_WITHDRAWN = "charter.signature_withdrawn", "withdrew a signature"
+    CHARTER_GOALPOSTS_MOVED = "charter.goalposts_moved", "moved the goalposts"
+    CHARTER_SUPERSEDED = "charter.superseded", "superseded the previous charter version"
+    CHARTER_AMENDMENT_STARTED = "charter.amendment_started", "started an amendment"
+    CHARTER_COMPLIANCE_REVIEWED = "charter.compliance_reviewed", "recorded the compliance review"
+    GATE_OPENED = "gate.opened", "opened a gate"
+    GATE_DUE_DATE_SET = "gate.due_date_set", "moved a gate's due date"
+    CRITERION_MARKED = "criterion.marked", "marked a criterion"
+    MEASUREMENT_RECORDED = "measurement.recorded", "recorded a measurement"
+    OWNERSHIP_ACCEPTED = "ownership.accepted", "accepted production ownership"
+    MEMBERSHIP_CREATED = "membership.created", "added a member"
+    MEMBERSHIP_UPDATED = "membership.updated", "changed a member's role"
+    MEMBERSHIP_REMOVED = "membership.removed", "removed a member"
+
+    @property
+    def subject(self) -> str:
+        """The badge a timeline line carries: what the action is about."""
+        return ACTION_SUBJECTS[self.value.split(".", 1)[0]]
 
 
-class AuditedQuerySet(models.QuerySet):
-    """A queryset on which writes that bypass the audit are refused."""
-
-    def _refuse(self, what: str):
-        raise BulkWriteRefused(
-            f"{self.model._meta.label}: {what} would skip the audit log; "
-            "change rows one by one through the service layer."
-        )
-
-    def update(self, **kwargs):
-        self._refuse("QuerySet.update()")
-
-    def delete(self):
-        self._refuse("QuerySet.delete()")
-
-    def bulk_create(self, *args, **kwargs):
-        self._refuse("bulk_create()")
-
-    def bulk_update(self, *args, **kwargs):
-        self._refuse("bulk_update()")
-
-    def update_or_create(self, *args, **kwargs):
-        self._refuse("update_or_create()")
-
-    # For the audit layer itself (and data migrations): an explicit, greppable escape hatch.
-    def unaudited_update(self, **kwargs) -> int:
-        return super().update(**kwargs)
-
-    def unaudited_delete(self):
-        return super().delete()
+ACTION_SUBJECTS = {
+    "project": "Project",
+    "charter": "Charter",
+    "gate": "Gate",
+    "criterion": "Gate",
+    "measurement": "Measurement",
+    "ownership": "Handoff",
+    "membership": "Team",
+}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as it is kept in an event's ``changes``: ids for objects, ISO text for dates."""
     if isinstance(value, models.Model):
         return value.pk
     if hasattr(value, "isoformat"):
@@ -66,7 +81,7 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...] | None 
     out = {}
     for name in names:
         field = instance._meta.get_field(name)
-        out[field.name] = _plain(getattr(instance, field.attname))
+        out[field.name] = plain(getattr(instance, field.attname))
     return out
 
 
@@ -77,7 +92,7 @@ def diff(before: dict, after: dict) -> dict[str, list]:
 def record(
     *,
     actor,
-    action: str,
+    action: Action,
     instance: models.Model,
     changes: dict | None = None,
     project=None,
@@ -87,6 +102,8 @@ def record(
     project's timeline (defaults to the instance's ``project`` or the instance itself)."""
     from .models import AuditEvent, Project
 
+    if not isinstance(action, Action):
+        raise TypeError(f"Audit actions are portfolio.audit.Action members, not {action!r}.")
     if project is None:
         if isinstance(instance, Project):
             project = instance
@@ -94,7 +111,7 @@ def record(
             project = getattr(instance, "project", None)
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
+        action=action.value,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],

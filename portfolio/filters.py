@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 
 from .api.filters import MAX_ID
-from .models import OWNER_FIELDS, Membership, Organisation, Project, Stage, User
+from .models import OWNER_FIELDS, KillStatus, Membership, Organisation, Project, Stage, User
 
 
 class OwnerFilter(django_filters.ModelChoiceFilter):
@@ -55,6 +55,14 @@ def _visible_organisations(request):
     return Organisation.objects.visible_to(request.user).order_by("name")
 
 
+ATTENTION_CHOICES = [
+    ("overdue", "Overdue"),
+    ("kill_pending", "Kill pending"),
+    ("stalled", "Stalled"),
+    ("at_risk", "Kill condition at risk"),
+]
+
+
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="name",
@@ -67,10 +75,22 @@ class ProjectFilter(django_filters.FilterSet):
     )
     stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
     owner = OwnerFilter(queryset=_visible_people, empty_label="Anyone", label="Owner")
+    attention = django_filters.ChoiceFilter(
+        choices=ATTENTION_CHOICES,
+        empty_label="Anything",
+        label="Needs attention",
+        method="filter_attention",
+    )
 
     class Meta:
         model = Project
-        fields = ["q", "organisation", "stage", "owner"]
+        fields = ["q", "organisation", "stage", "owner", "attention"]
+
+    def filter_attention(self, queryset, name, value):
+        """The derived states of ``Project.objects.with_states()`` (the list annotates them)."""
+        if value == "at_risk":
+            return queryset.filter(kill_status=KillStatus.AT_RISK)
+        return queryset.filter(**{value: True})
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -83,5 +103,5 @@ class ProjectFilter(django_filters.FilterSet):
     def narrowing(self) -> bool:
         """True when the visitor narrowed the list beyond the organisation (search, stage, owner)."""
         if not self.is_bound or not self.form.is_valid():
-            return bool(self.data.get("q") or self.data.get("stage") or self.data.get("owner"))
-        return any(self.form.cleaned_data.get(k) for k in ("q", "stage", "owner"))
+            return any(self.data.get(k) for k in ("q", "stage", "owner", "attention"))
+        return any(self.form.cleaned_data.get(k) for k in ("q", "stage", "owner", "attention"))

@@ -11,8 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from . import rules
 from .models import OWNER_FIELDS, Organisation, Project, Role, TokenScope, User
-from .services import DECISION_MAKER_NOT_EXECUTIVE, NOT_A_MEMBER
+from .rules import DECISION_MAKER_NOT_EXECUTIVE, NOT_A_MEMBER
 
 OWNER_HELP = {
     "business_owner": "Accountable for the business value.",
@@ -105,6 +106,9 @@ class ProjectForm(forms.Form):
         self.user = user
         self.project = project
         if project is not None:
+            # Fields shown but not editable keep the project's values, on a POST as well.
+            self.initial = {**self.initial_for(project), **self.initial}
+        if project is not None:
             del self.fields["organisation"]
             organisation_id = project.organisation_id
         else:
@@ -133,6 +137,25 @@ class ProjectForm(forms.Form):
             DECISION_MAKER_NOT_EXECUTIVE
         )
         self.organisation_id = organisation_id
+        if project is not None and project.schedule_locked:
+            self._lock_charter_fields()
+
+    def _lock_charter_fields(self) -> None:
+        """The approved charter governs the dates and its signers. The dates stay in the form,
+        read-only, so a changed value sent anyway reaches the service and is refused with its
+        reason next to the field; the signers cannot be chosen here at all."""
+        for field in rules.SCHEDULE_FIELDS:
+            self.fields[field].widget.attrs["readonly"] = True
+            self.fields[field].help_text = (
+                "Set by the approved charter: it moves only by a decision (an extension, or the "
+                "go that sets the next gate's date) or an amendment."
+            )
+        for field in rules.SIGNER_FIELDS:
+            self.fields[field].disabled = True
+            self.fields[field].help_text = (
+                "Named in the approved charter, which they signed: amend the charter to name "
+                "someone else."
+            )
 
     def _chosen_organisation_id(self) -> int | None:
         raw = self.data.get(self.add_prefix("organisation")) if self.is_bound else None

@@ -1,7 +1,8 @@
-"""What other apps do when the portfolio creates a project, inside the same transaction.
+"""What other apps do when the portfolio creates a project or moves its dates, inside the same
+transaction; and the derived states other apps define for projects.
 
-Not a signal: ``portfolio.services.project_create`` calls the registered functions by name, so
-a reader of the service sees that something follows. An app registers in ``AppConfig.ready()``::
+Not signals: ``portfolio.services`` calls the registered functions by name, so a reader of the
+service sees that something follows. An app registers in ``AppConfig.ready()``::
 
     from portfolio.hooks import project_created
     project_created.register("gate", lambda *, project, by: gate_open(project=project, by=by))
@@ -26,3 +27,41 @@ class HookRegistry:
 
 # Called with project=<the new project>, by=<who registered it>.
 project_created = HookRegistry()
+
+
+# Called with project=<the project whose dates moved>, by=<who moved them>, changed=<the date
+# fields that changed>. The decisions app moves the open gate's due date with them.
+project_schedule_changed = HookRegistry()
+
+
+class StatesRegistry:
+    """The derived states of projects (DOMAIN.md "Derived states": overdue, stalled, kill
+    condition status, kill pending) as annotations of a project queryset.
+
+    They are computed from gates, the approved charter and measurements, which the portfolio
+    does not know; the decisions app defines them once (``decisions.states``) and registers the
+    function here, so portfolio pages and the API annotate through
+    ``Project.objects.with_states()`` without importing a higher app."""
+
+    FIELDS = (
+        "gate_due",
+        "next_due",
+        "kill_status",
+        "kill_pending",
+        "overdue",
+        "stalled",
+    )
+
+    def __init__(self) -> None:
+        self._annotate: Callable[..., object] | None = None
+
+    def register(self, fn: Callable[..., object]) -> None:
+        self._annotate = fn
+
+    def annotate(self, queryset, *, today=None):
+        if self._annotate is None:  # pragma: no cover - the decisions app registers it
+            raise RuntimeError("No app registered the derived states of projects.")
+        return self._annotate(queryset, today=today)
+
+
+project_states = StatesRegistry()

@@ -7,6 +7,7 @@ The one scoping rule — who may see what — is ``visible_to`` on each queryset
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -15,7 +16,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .audit import AuditedQuerySet
+from .hooks import project_states
+from .querysets import AuditedQuerySet
 
 
 class Role(models.TextChoices):
@@ -30,6 +32,17 @@ class Stage(models.TextChoices):
     PILOT = "pilot", "Pilot"
     PRODUCTION = "production", "Production"
     KILLED = "killed", "Killed"
+
+
+class KillStatus(models.TextChoices):
+    """Where a project's kill condition stands (DOMAIN.md "Derived states")."""
+
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    TRIGGERED = "triggered", "Triggered"
+    MET = "met", "Met"
+    UNDEFINED = "undefined", "No kill condition yet"
+    NONE = "none", "No kill condition"
 
 
 # Roles that may create and edit projects in an organisation.
@@ -196,6 +209,12 @@ class ProjectQuerySet(AuditedQuerySet):
     def active(self) -> ProjectQuerySet:
         return self.exclude(stage__in=[Stage.KILLED, Stage.PRODUCTION])
 
+    def with_states(self, today: date | None = None) -> ProjectQuerySet:
+        """Annotate the derived states — ``overdue``, ``stalled``, ``kill_status``,
+        ``kill_pending``, ``gate_due``, ``next_due`` — defined once in the database (see
+        ``portfolio.hooks.project_states``). Filter on them like fields."""
+        return project_states.annotate(self, today=today)
+
 
 # The named owners of DOMAIN.md, in the order they are shown.
 OWNER_FIELDS = ("business_owner", "production_owner", "engineering_owner", "decision_maker", "pm")
@@ -254,7 +273,28 @@ class Project(models.Model):
     )
     timebox_start = models.DateField(null=True, blank=True)
     timebox_end = models.DateField(null=True, blank=True)
-    decision_date = models.DateField(null=True, blank=True)
+    decision_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the go / kill call on the PoC (or, in pilot, on the pilot) is due. Once "
+        "the charter is approved it moves only by a decision or an amendment.",
+    )
+    kill_deadline = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The current kill deadline: the approved charter's, or the latest extension's "
+        "in force; in pilot the production gate's due date; none after production or a kill. "
+        "Kept by the services that move it (approval, amendment, decision).",
+    )
+    production_owner_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the current production owner was named: their acceptance of the handoff "
+        "counts only from then on.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -306,13 +346,14 @@ class Project(models.Model):
         return [label for label, person in self.owners if person is None]
 
     @property
-    def decision_overdue(self) -> bool:
-        """A project still in flight whose decision date has passed without a decision."""
-        return (
-            self.stage in (Stage.PROPOSED, Stage.POC, Stage.PILOT)
-            and self.decision_date is not None
-            and self.decision_date < timezone.localdate()
-        )
+    def schedule_locked(self) -> bool:
+        """Once the charter is approved (which sets the kill deadline) or the PoC has started,
+        the dates and the signers named in the charter move only by a decision or an amendment
+        (DOMAIN.md "Dates are moved by decisions"). A killed project is governed by nothing any
+        more: its owners can be replaced, so that people can leave the organisation."""
+        if self.stage == Stage.KILLED:
+            return False
+        return self.stage != Stage.PROPOSED or self.kill_deadline is not None
 
 
 class StageChange(models.Model):

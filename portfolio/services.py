@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import audit
-from .hooks import project_created
+from . import audit, rules
+from .hooks import project_created, project_schedule_changed
 from .models import (
     OWNER_FIELDS,
     Membership,
@@ -69,8 +69,8 @@ def _unique_slug(*, organisation: Organisation, name: str, exclude_pk: int | Non
     return slug
 
 
-NOT_A_MEMBER = "This person is not a member of the project's organisation."
-DECISION_MAKER_NOT_EXECUTIVE = "The decision-maker must be an executive of the organisation."
+NOT_A_MEMBER = rules.NOT_A_MEMBER
+DECISION_MAKER_NOT_EXECUTIVE = rules.DECISION_MAKER_NOT_EXECUTIVE
 
 
 def project_validate(project: Project) -> None:
@@ -197,6 +197,7 @@ def project_create(
         timebox_start=timebox_start,
         timebox_end=timebox_end,
         decision_date=decision_date,
+        production_owner_since=timezone.now() if production_owner is not None else None,
         created_by=by,
     )
     return project_register(project=project, by=by, note="In the admin." if via_admin else "")
@@ -210,7 +211,7 @@ def project_register(*, project: Project, by: User, note: str = "") -> Project:
     _save_with_free_slug(project)
     audit.record(
         actor=by,
-        action="project.created",
+        action=audit.Action.PROJECT_CREATED,
         instance=project,
         changes={
             k: [None, v]
@@ -225,7 +226,11 @@ def project_register(*, project: Project, by: User, note: str = "") -> Project:
 
 @transaction.atomic
 def project_update(*, project: Project, by: User, via_admin: bool = False, **changes) -> Project:
-    """Change a project's editable fields (PMs). ``via_admin``: see ``project_create``."""
+    """Change a project's editable fields (PMs). ``via_admin``: see ``project_create``.
+
+    Once the charter is approved (``Project.schedule_locked``) the dates and the signers it
+    names are refused here, with a message that says how they move: by a decision or an
+    amendment (``project_apply`` is how those write them)."""
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: ["This field cannot be changed here."] for f in sorted(unknown)})
@@ -240,21 +245,69 @@ def project_update(*, project: Project, by: User, via_admin: bool = False, **cha
         setattr(
             project, field, value.strip() if field == "name" and isinstance(value, str) else value
         )
-    project_validate(project)
     changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
+    locked = rules.locked_field_errors(locked=project.schedule_locked, changed=set(changed))
+    if locked:
+        raise ValidationError(locked)
+    project_validate(project)
     if changed:
-        project.updated_at = timezone.now()
-        if "name" in changed:
-            _save_with_free_slug(project, exclude_pk=project.pk)
-        else:
-            project.save()
+        _save_changes(project, changed)
         audit.record(
             actor=by,
-            action="project.updated",
+            action=audit.Action.PROJECT_UPDATED,
             instance=project,
             changes=changed,
             note="In the admin." if via_admin else "",
         )
+        _schedule_moved(project, by=by, changed=set(changed))
+    return project
+
+
+def _save_changes(project: Project, changed: dict) -> None:
+    """Save a project whose fields ``changed``: a new name takes a free slug; a new production
+    owner starts their handoff afresh (an acceptance given before being named does not count)."""
+    project.updated_at = timezone.now()
+    if "production_owner" in changed:
+        project.production_owner_since = project.updated_at if project.production_owner_id else None
+    if "name" in changed:
+        _save_with_free_slug(project, exclude_pk=project.pk)
+    else:
+        project.save()
+
+
+def _schedule_moved(project: Project, *, by: User | None, changed: set[str]) -> None:
+    moved = changed & {*rules.SCHEDULE_FIELDS, "kill_deadline"}
+    if moved:
+        project_schedule_changed.run(project=project, by=by, changed=moved)
+
+
+PROJECT_APPLIED_FIELDS = (*OWNER_FIELDS, *rules.SCHEDULE_FIELDS, "kill_deadline")
+
+
+@transaction.atomic
+def project_apply(
+    *, project: Project, by: User | None, values: dict, action: audit.Action, note: str
+) -> Project:
+    """Write what an approved charter or a recorded decision sets on a project — its owners,
+    its dates, its kill deadline — whatever the lock: these are the paths by which they move
+    once the charter is approved. The caller (``charters``, ``decisions``) has checked who may;
+    the tenancy rules still hold (``project_validate``). Audited with ``action``."""
+    unknown = set(values) - set(PROJECT_APPLIED_FIELDS)
+    if unknown:
+        raise ValueError(f"project_apply cannot set {sorted(unknown)}.")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    before = audit.snapshot(project, list(values))
+    for field, value in values.items():
+        attname = f"{field}_id" if field in OWNER_FIELDS else field
+        setattr(project, attname, getattr(value, "pk", value))
+    changed = audit.diff(before, audit.snapshot(project, list(values)))
+    if not changed:
+        return project
+    if set(changed) & set(OWNER_FIELDS):
+        project_validate(project)
+    _save_changes(project, changed)
+    audit.record(actor=by, action=action, instance=project, changes=changed, note=note)
+    _schedule_moved(project, by=by, changed=set(changed))
     return project
 
 
@@ -306,7 +359,7 @@ def project_change_stage(
     project.save(update_fields=["stage", "updated_at"])
     audit.record(
         actor=by,
-        action="project.stage_changed",
+        action=audit.Action.PROJECT_STAGE_CHANGED,
         instance=project,
         changes={"stage": [before, to_stage]},
         note=reason,
@@ -393,7 +446,7 @@ def membership_set(
         membership = Membership.objects.create(user=user, organisation=organisation, role=role)
         audit.record(
             actor=by,
-            action="membership.created",
+            action=audit.Action.MEMBERSHIP_CREATED,
             instance=membership,
             changes={"role": [None, role]},
         )
@@ -403,7 +456,7 @@ def membership_set(
         membership.save(update_fields=["role"])
         audit.record(
             actor=by,
-            action="membership.updated",
+            action=audit.Action.MEMBERSHIP_UPDATED,
             instance=membership,
             changes={"role": [old, role]},
         )
@@ -421,7 +474,7 @@ def membership_remove(*, membership: Membership, by: User | None) -> None:
     membership_validate_remove(membership=membership)
     audit.record(
         actor=by,
-        action="membership.removed",
+        action=audit.Action.MEMBERSHIP_REMOVED,
         instance=membership,
         changes={"role": [membership.role, None]},
     )

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from portfolio.hooks import project_created
 from portfolio.models import Membership, Organisation, Project, Role, User
 
 
@@ -38,10 +39,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
-    """A project written straight to the database (tests of the service use the service)."""
+    """A project written straight to the database (tests of the service use the service), then
+    announced through the same registration hook the service runs: it stands at the gate of its
+    stage from the start, as every real project does."""
 
     class Meta:
         model = Project
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     name = factory.Sequence(lambda n: f"Project {n}")
@@ -49,6 +53,11 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     summary = "Classify inbound support tickets with an LLM."
     timebox_start = factory.LazyFunction(lambda: timezone.localdate())
     timebox_end = factory.LazyFunction(lambda: timezone.localdate() + timezone.timedelta(weeks=6))
+
+    @factory.post_generation
+    def announce(obj, create, extracted, **kwargs):
+        if create:
+            project_created.run(project=obj, by=None)
 
 
 def member(org, role, **user_kwargs):

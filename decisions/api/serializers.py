@@ -83,7 +83,20 @@ class GateSerializer(serializers.ModelSerializer):
     to_stage = serializers.CharField(
         read_only=True, help_text="Stage after: poc, pilot, production or killed."
     )
-    decision_date = serializers.SerializerMethodField()
+    due_date = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the gate is due — or, once decided, the date it was decided against: "
+        "for the charter gate the PoC's start, for the graduation gate the charter's decision "
+        "date, for the production gate the date the go into the pilot set. Moves only by a "
+        "decision (an extension) or an approved amendment.",
+    )
+    decision_date = serializers.DateField(
+        source="due_date",
+        read_only=True,
+        allow_null=True,
+        help_text="The same as `due_date` (kept for tools written before it was named so).",
+    )
     is_open = serializers.SerializerMethodField()
     criteria_met = serializers.SerializerMethodField()
     criteria_total = serializers.SerializerMethodField()
@@ -99,6 +112,7 @@ class GateSerializer(serializers.ModelSerializer):
             "to_stage",
             "opened_at",
             "is_open",
+            "due_date",
             "decision_date",
             "criteria_met",
             "criteria_total",
@@ -107,10 +121,6 @@ class GateSerializer(serializers.ModelSerializer):
 
     def _state(self, obj):
         return self.context["gate_states"][obj.pk]
-
-    def get_decision_date(self, obj) -> str | None:
-        d = self._state(obj).decision_date
-        return d.isoformat() if d else None
 
     def get_is_open(self, obj) -> bool:
         return obj.project.stage == obj.from_stage

@@ -44,11 +44,8 @@ def _visible_project(request, pk) -> Project:
 
 
 def _gate_states(gates) -> dict:
-    """{gate id: GateState} for gates loaded with ``_gates_with_criteria``: fixed queries."""
-    gates = list(gates)
-    projects = {g.project_id: g.project for g in gates}
-    facts = selectors.load_facts(projects.values(), open_missing_gates=False)
-    return {g.pk: selectors._gate_state(g, facts[g.project_id]) for g in gates}
+    """{gate id: GateState} for gates loaded with ``gates_with_criteria``: fixed queries."""
+    return selectors.gate_states(gates)
 
 
 @extend_schema_view(
@@ -66,7 +63,7 @@ class GateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     def _with_criteria(self, qs):
         return (
-            selectors._gates_with_criteria()
+            selectors.gates_with_criteria()
             .filter(pk__in=qs.values("pk"))
             .select_related(
                 "project__organisation",
@@ -107,7 +104,7 @@ class CriterionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def _statuses(self, criteria) -> dict:
         gate_ids = {c.gate_id for c in criteria}
         gates = (
-            selectors._gates_with_criteria()
+            selectors.gates_with_criteria()
             .filter(pk__in=gate_ids)
             .select_related(
                 "project__organisation", "project__production_owner", "project__decision_maker"

@@ -15,7 +15,7 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from portfolio.models import OWNER_FIELDS, Membership, Project, Role, Stage
+from portfolio.models import OWNER_FIELDS, KillStatus, Membership, Project, Role, Stage
 
 # The largest id a 64-bit primary key holds; larger numbers would overflow SQLite's INTEGER.
 MAX_ID = 2**63 - 1
@@ -98,9 +98,30 @@ class ProjectFilter(OrganisationFilterMixin):
         "engineering owner, decision-maker or PM)",
     )
 
+    overdue = django_filters.BooleanFilter(
+        label="Overdue: the current gate's due date or the kill deadline passed with no decision"
+    )
+    stalled = django_filters.BooleanFilter(
+        label="Stalled: no activity for the stalled threshold, or overdue for more than 7 days"
+    )
+    kill_pending = django_filters.BooleanFilter(
+        label="Kill pending: in PoC, kill deadline passed, threshold not met"
+    )
+    kill_status = django_filters.MultipleChoiceFilter(
+        choices=KillStatus.choices, label="Kill condition status (repeat for several)"
+    )
+
     class Meta:
         model = Project
-        fields = ["organisation", "stage", "owner"]
+        fields = [
+            "organisation",
+            "stage",
+            "owner",
+            "overdue",
+            "stalled",
+            "kill_pending",
+            "kill_status",
+        ]
 
     def filter_owner(self, queryset, name, value):
         if not known_id(value):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from portfolio.models import (
     OWNER_FIELDS,
+    KillStatus,
     Membership,
     Organisation,
     PersonalAccessToken,
@@ -142,6 +143,52 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Labels of the named owners not yet filled in.",
     )
+    decision_date = serializers.DateField(
+        allow_null=True,
+        required=False,
+        help_text="When the go / kill call on the PoC (in pilot: on the pilot) is due. Once the "
+        "charter is approved a change is refused with a 400: it moves only by a decision "
+        "(an extension, or the go that sets the next gate's date) or by an amendment.",
+    )
+    kill_deadline = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The current kill deadline: the approved charter's or the latest extension's; "
+        "in pilot the production gate's due date; null before approval and after production "
+        "or a kill.",
+    )
+    gate_due = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the gate the project stands at is due (the charter gate: the PoC's start).",
+    )
+    next_due = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The nearest of `gate_due` and `kill_deadline` while the project is in flight.",
+    )
+    overdue = serializers.BooleanField(
+        read_only=True,
+        help_text="In flight, and the current gate's due date or the kill deadline has passed "
+        "with no decision.",
+    )
+    stalled = serializers.BooleanField(
+        read_only=True,
+        help_text="In flight, and no activity for the organisation's stalled threshold (21 days "
+        "by default), or overdue for more than 7 days.",
+    )
+    kill_status = serializers.ChoiceField(
+        choices=KillStatus.choices,
+        read_only=True,
+        help_text="on_track, at_risk (deadline within 7 days, threshold not met), triggered "
+        "(deadline passed, threshold not met), met; undefined before an approved charter, none "
+        "after production or a kill.",
+    )
+    kill_pending = serializers.BooleanField(
+        read_only=True,
+        help_text="In PoC, the kill deadline passed and the threshold not met: only a kill, or an "
+        "extension with a reason, can be recorded.",
+    )
 
     class Meta:
         model = Project
@@ -158,6 +205,13 @@ class ProjectSerializer(serializers.ModelSerializer):
             "timebox_start",
             "timebox_end",
             "decision_date",
+            "kill_deadline",
+            "gate_due",
+            "next_due",
+            "overdue",
+            "stalled",
+            "kill_status",
+            "kill_pending",
             "created_at",
             "updated_at",
             "missing_owners",

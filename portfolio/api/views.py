@@ -88,6 +88,10 @@ class ProjectViewSet(
     filterset_class = ProjectFilter
     search_fields = ["name"]
 
+    def get_queryset(self):
+        # The derived states are computed for today, so per request, on the scoped queryset.
+        return super().get_queryset().with_states()
+
     def _reread(self, project: Project) -> Project:
         """Fail closed: the written project must still be inside the caller's scope."""
         try:

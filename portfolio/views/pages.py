@@ -30,11 +30,12 @@ class HomeView(LoginRequiredMixin, TemplateView):
         visible = Project.objects.visible_to(user)
         if organisation is not None:
             visible = visible.filter(organisation=organisation)
-        # What needs attention first: projects in flight by their decision date (overdue ones
+        # What needs attention first: projects in flight by their next deadline (overdue ones
         # on top, undated ones after), then those in production, then the graveyard.
         mine = list(
             visible.involving(user)
             .with_people()
+            .with_states()
             .annotate(
                 in_flight=Case(
                     When(stage__in=[Stage.PROPOSED, Stage.POC, Stage.PILOT], then=Value(0)),
@@ -43,7 +44,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                     output_field=IntegerField(),
                 )
             )
-            .order_by("in_flight", F("decision_date").asc(nulls_last=True), "-updated_at", "-id")[
+            .order_by("in_flight", F("next_due").asc(nulls_last=True), "-updated_at", "-id")[
                 : MY_PROJECTS_SHOWN + 1
             ]
         )

@@ -18,6 +18,7 @@ from portfolio import services
 from portfolio.context_processors import current_organisation
 from portfolio.filters import ProjectFilter
 from portfolio.forms import ProjectForm
+from portfolio.hooks import project_states
 from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
 from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm
@@ -39,7 +40,7 @@ class ProjectListView(LoginRequiredMixin, View):
         switched = current_organisation(request)
         if "organisation" not in data and switched is not None:
             data["organisation"] = str(switched.pk)
-        projects = Project.objects.visible_to(request.user).with_people()
+        projects = Project.objects.visible_to(request.user).with_people().with_states()
         project_filter = ProjectFilter(data, queryset=projects, request=request)
         paginator = Paginator(project_filter.qs, settings.GATEHOUSE_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
@@ -67,7 +68,11 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         project = self.project
+        states = (
+            Project.objects.filter(pk=project.pk).with_states().values(*project_states.FIELDS).get()
+        )
         return super().get_context_data(
+            states=states,
             stage_changes=list(project.stage_changes.select_related("changed_by")),
             can_edit=is_pm(self.request.user, project.organisation_id),
             panels=project_panels.render(self.request, project),

@@ -18,8 +18,8 @@ from decisions.models import (
     OrganisationPolicy,
 )
 from decisions.selectors import decisions_due, project_facts
-from portfolio.audit import BulkWriteRefused
 from portfolio.models import AuditEvent, Project, StageChange
+from portfolio.querysets import BulkWriteRefused
 from tests.decisions.helpers import days, graduation_ready, in_poc, proposed_project
 from tests.factories import member
 
@@ -250,7 +250,7 @@ def test_extend_needs_dates_and_is_limited_per_gate_by_the_policy(org, pm, execu
     project.refresh_from_db()
     facts = project_facts(project)
     assert facts.kill_condition.deadline == days(49) and facts.kill_condition.extended
-    assert facts.gate.decision_date == days(51)
+    assert facts.gate.due_date == days(51)
     with pytest.raises(ValidationError) as exc:
         services.decision_record(
             project=project,
@@ -432,12 +432,15 @@ def test_audited_models_refuse_bulk_writes_and_services_write_audit_events(org, 
 
 
 def test_decisions_due_lists_the_decision_makers_gates_soonest_first(org, pm, executive):
-    later = proposed_project(org, pm, executive, decision_date=days(30), name="Later")
-    sooner = proposed_project(org, pm, executive, decision_date=days(3), name="Sooner")
-    undated = proposed_project(org, pm, executive, name="Undated")
-    proposed_project(org, pm, member(org, "executive"), decision_date=days(1), name="Not mine")
+    # A proposal's charter gate is due when its PoC is to start.
+    later = proposed_project(org, pm, executive, timebox_start=days(30), name="Later")
+    sooner = proposed_project(org, pm, executive, timebox_start=days(3), name="Sooner")
+    undated = proposed_project(
+        org, pm, executive, timebox_start=None, timebox_end=None, name="Undated"
+    )
+    proposed_project(org, pm, member(org, "executive"), timebox_start=days(1), name="Not mine")
     services.decision_record(
-        project=proposed_project(org, pm, executive, decision_date=days(2)),
+        project=proposed_project(org, pm, executive, timebox_start=days(2)),
         outcome="kill",
         by=executive,
         reason_category="other",
@@ -460,7 +463,7 @@ def test_go_at_the_charter_gate_takes_the_charters_decision_date_for_the_graduat
         "name": "Graduation gate",
         "decision_date": version.decision_date.isoformat(),
     }
-    assert project_facts(project).gate.decision_date == version.decision_date
+    assert project_facts(project).gate.due_date == version.decision_date
 
 
 def test_go_into_pilot_asks_for_the_production_gates_own_decision_date(org, pm, executive):
@@ -491,17 +494,18 @@ def test_go_into_pilot_asks_for_the_production_gates_own_decision_date(org, pm, 
     assert go.new_decision_date == days(120)
     assert go.snapshot["gate"]["decision_date"] == version.decision_date.isoformat()
     assert go.snapshot["next_gate"]["name"] == "Production gate"
-    event = AuditEvent.objects.filter(action="project.decision_date_set", project=project).latest(
-        "id"
-    )
+    event = AuditEvent.objects.filter(action="project.schedule_set", project=project).latest("id")
     assert event.actor == executive
+    # Into the pilot, the production gate's due date is the kill deadline.
     assert event.changes == {
-        "decision_date": [version.decision_date.isoformat(), days(120).isoformat()]
+        "decision_date": [version.decision_date.isoformat(), days(120).isoformat()],
+        "kill_deadline": [version.kill_deadline.isoformat(), days(120).isoformat()],
     }
+    assert project.kill_deadline == days(120)
     # The day after the PoC's decision date the production gate is not overdue.
     later = project_facts(project, today=version.decision_date + timedelta(days=1))
     assert later.gate.gate.name == "Production gate"
-    assert later.decision_date == days(120) and not later.overdue
+    assert later.due_date == days(120) and not later.overdue
     # The graduation gate keeps the date it was decided against.
     graduation = Decision.objects.get(pk=go.pk).gate
     assert services_gate_date(project, graduation) == version.decision_date
@@ -510,7 +514,7 @@ def test_go_into_pilot_asks_for_the_production_gates_own_decision_date(org, pm, 
 def services_gate_date(project, gate):
     from decisions.selectors import gate_state
 
-    return gate_state(gate, project_facts(project)).decision_date
+    return gate_state(gate, project_facts(project)).due_date
 
 
 def test_an_extension_moves_the_projects_decision_date_for_every_list(org, pm, executive):
@@ -524,10 +528,11 @@ def test_an_extension_moves_the_projects_decision_date_for_every_list(org, pm, e
         new_decision_date=days(52),
     )
     project.refresh_from_db()
-    assert project.decision_date == days(52)
-    assert not project.decision_overdue
+    assert (project.decision_date, project.kill_deadline) == (days(52), days(49))
+    listed = Project.objects.with_states().get(pk=project.pk)
+    assert (listed.gate_due, listed.next_due, listed.overdue) == (days(52), days(49), False)
     assert AuditEvent.objects.filter(
-        action="project.decision_date_set", project=project, note__startswith="Extended"
+        action="project.schedule_set", project=project, note__startswith="Extended"
     ).exists()
 
 

@@ -136,7 +136,10 @@ def test_ownership_page_records_the_acceptance(client, org, pm, executive):
 def test_decisions_due_page_lists_soonest_first_with_the_facts(client, org, pm, executive):
     ready, _, who = in_poc(org, pm, executive, name="Ready one")
     graduation_ready(ready, who)
-    proposed_project(org, pm, executive, name="Proposed later", decision_date=days(60))
+    # Its charter gate is due when its PoC starts, in two months.
+    proposed_project(
+        org, pm, executive, name="Proposed later", timebox_start=days(60), timebox_end=days(100)
+    )
     client.force_login(executive)
     html = client.get(reverse("decisions:due")).content.decode()
     assert html.index("Ready one") < html.index("Proposed later")
@@ -452,10 +455,12 @@ def test_the_project_page_proposes_the_decision_the_numbers_support(client, org,
         threshold=75,
         kill_deadline=days(-2),
     )
-    # Approved a month ago (written straight to the table: a test fixture, not a workflow).
+    # Approved a month ago (written straight to the tables: a test fixture, not a workflow): the
+    # approval set the project's kill deadline.
     type(version).objects.filter(pk=version.pk).unaudited_update(
         status=Status.APPROVED, approved_at=timezone.now() - timedelta(days=30)
     )
+    type(project).objects.filter(pk=project.pk).unaudited_update(kill_deadline=days(-2))
     client.force_login(executive)
     html = client.get(detail(project)).content.decode()
     assert 'data-kill-status="triggered"' in html

@@ -606,19 +606,21 @@ def test_a_killed_project_says_when_why_and_by_whom_before_anything_else(
 
 def test_home_lists_my_projects_in_flight_first_with_overdue_on_top(client, org, pm, executive):
     today = date.today()
-    make = lambda name, stage, days: ProjectFactory(  # noqa: E731
+    make = lambda name, stage, days, **extra: ProjectFactory(  # noqa: E731
         organisation=org,
         name=name,
         pm=pm,
         decision_maker=executive,
         stage=stage,
         decision_date=today + timedelta(days=days) if days is not None else None,
+        **extra,
     )
     make("Dead one", Stage.KILLED, -40)
     make("Live one", Stage.PRODUCTION, -100)
     make("Later PoC", Stage.POC, 30)
     make("Late PoC", Stage.POC, -3)
-    make("Undated idea", Stage.PROPOSED, None)
+    # A proposal is due when its PoC is to start: this one has no timebox yet.
+    make("Undated idea", Stage.PROPOSED, None, timebox_start=None, timebox_end=None)
     client.force_login(pm)
     response = client.get("/")
     names = [p.name for p in response.context["my_projects"]]
