@@ -13,18 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
+from portfolio.forms import add_service_errors
 from portfolio.models import Role, User
 from portfolio.views.mixins import ProjectScopedMixin
 
 from . import diff, rules, selectors, services
-from .forms import (
-    ChangeRequestForm,
-    CompareForm,
-    ComplianceReviewForm,
-    add_service_errors,
-    row_form,
-    section_form,
-)
+from .forms import ChangeRequestForm, CompareForm, ComplianceReviewForm, row_form, section_form
 from .models import Charter, Status
 from .sections import BY_KEY, METRIC_VALUE_FIELDS, MONEY_FIELDS, SECTIONS
 

@@ -19,11 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from portfolio.forms import add_service_errors
 from portfolio.models import Role
 from portfolio.views.mixins import ProjectScopedMixin
 
 from . import selectors, services
-from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm, add_service_errors
+from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm
 from .models import Decision, Gate, GateCriterion, KillReason, MeasurementSource
 from .panels import gate_context
 from .timeline import hydrate, timeline_page

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portfolio import services
-from portfolio.forms import EmailAuthenticationForm, TokenCreateForm
+from portfolio.forms import EmailAuthenticationForm, TokenCreateForm, add_service_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -70,8 +70,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 expires_at=form.expires_at(),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             request.session[NEW_CREDENTIAL_SLOT] = {"pk": token.pk, "secret": secret}
             return redirect("profile")

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from portfolio import services
 from portfolio.context_processors import current_organisation
 from portfolio.filters import ProjectFilter
-from portfolio.forms import ProjectForm
+from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
 from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm
@@ -114,7 +114,7 @@ class ProjectCreateView(LoginRequiredMixin, View):
                     **form.service_kwargs(),
                 )
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"“{project.name}” is registered. Next: its charter.")
                 return redirect(project)
@@ -139,7 +139,7 @@ class ProjectEditView(ProjectScopedMixin, View):
                     project=self.project, by=request.user, **form.service_kwargs()
                 )
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Project saved.")
                 return redirect(project)
