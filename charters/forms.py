@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 
 from portfolio.models import User
@@ -62,12 +61,6 @@ class SectionForm(forms.Form):
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["step"] = "any"
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        for field, messages in exc.message_dict.items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
 
 def _initial(value):
     """Stored decimals read as typed: 61, not 61.0000."""
@@ -121,15 +114,6 @@ def row_form(kind: str, data=None):
         if name in ("name", "system"):
             field.required = True
     return form
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages in exc.message_dict.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class ChangeRequestForm(forms.Form):

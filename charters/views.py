@@ -13,18 +13,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
+from portfolio.forms import add_service_errors
+from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post
 from portfolio.models import Role, User
 from portfolio.views.mixins import ProjectScopedMixin
 
 from . import diff, permissions, rules, selectors, services
-from .forms import (
-    ChangeRequestForm,
-    CompareForm,
-    ComplianceReviewForm,
-    add_service_errors,
-    row_form,
-    section_form,
-)
+from .forms import ChangeRequestForm, CompareForm, ComplianceReviewForm, row_form, section_form
 from .models import Charter, Status
 from .sections import BY_KEY, METRIC_VALUE_FIELDS, MONEY_FIELDS, SECTIONS
 
@@ -205,7 +200,7 @@ class SectionSaveView(CharterMixin, View):
             form=None if saved else form,
             saved=saved,
             fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
-                version, override={section: {"form": form}}
+                version, override={section: {"form": form}}, status=FORM_INVALID
             ),
             editor_url=self.editor_url(spec.anchor),
         )
@@ -239,7 +234,9 @@ def _section_response(
     row_forms=None,
     executives=None,
 ):
-    if not request.htmx:
+    """Saved: the section again (htmx) or back to it in the editor. Refused: the section with
+    the errors and what was typed (422), or the whole editor for a plain POST."""
+    if not htmx_partial(request):
         if saved:
             messages.success(request, f"{spec.title} saved.")
             return redirect(editor_url)
@@ -268,7 +265,7 @@ def _section_response(
             {"kill_sentence": rules.kill_sentence(stored), "oob": True},
             request,
         )
-    return HttpResponse(html)
+    return HttpResponse(html, status=200 if saved else FORM_INVALID)
 
 
 class RowAddView(CharterMixin, View):
@@ -301,7 +298,7 @@ class RowAddView(CharterMixin, View):
             saved=saved,
             row_forms=None if saved else {kind: form},
             fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
-                version, override={spec.key: {"row_forms": {kind: form}}}
+                version, override={spec.key: {"row_forms": {kind: form}}}, status=FORM_INVALID
             ),
             editor_url=self.editor_url(spec.anchor),
         )
@@ -341,11 +338,11 @@ class CharterStartView(CharterMixin, View):
             services.charter_start(project=self.project, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(self.detail_url())
+            return redirect_after_post(request, self.detail_url())
         messages.success(
             request, "Charter started. Fill it in section by section; each saves on its own."
         )
-        return redirect(self.editor_url())
+        return redirect_after_post(request, self.editor_url())
 
 
 class SubmitView(CharterMixin, View):
@@ -354,7 +351,7 @@ class SubmitView(CharterMixin, View):
         version = self.open_draft()
         if version is None:
             messages.info(request, "There is no draft to submit.")
-            return redirect(self.detail_url())
+            return redirect_after_post(request, self.detail_url())
         try:
             services.charter_submit(version=version, by=request.user)
         except ValidationError as exc:
@@ -363,7 +360,7 @@ class SubmitView(CharterMixin, View):
             # not "complete these first" next to a list saying everything is filled in.
             refusal = None if missing else exc.messages
             stored = selectors.versions_full().get(pk=version.pk)
-            if request.htmx:
+            if htmx_partial(request):
                 return render(
                     request,
                     "charters/partials/progress.html",
@@ -372,19 +369,16 @@ class SubmitView(CharterMixin, View):
                         "submit_errors": missing,
                         "submit_refusal": refusal,
                     },
+                    status=FORM_INVALID,
                 )
             if refusal:
                 messages.error(request, " ".join(refusal))
-                return redirect(self.detail_url())
+                return redirect_after_post(request, self.detail_url())
             return CharterEditView(request=request, project=self.project).render_editor(
-                stored, submit_errors=missing
+                stored, submit_errors=missing, status=FORM_INVALID
             )
         messages.success(request, "Submitted for sign-off. The signers see it on their home page.")
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = self.detail_url()
-            return response
-        return redirect(self.detail_url())
+        return redirect_after_post(request, self.detail_url())
 
 
 class SignView(CharterMixin, View):
@@ -428,7 +422,7 @@ class SignView(CharterMixin, View):
             services.charter_sign(version=version, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(reverse("charters:sign", args=[self.project.pk]))
+            return redirect_after_post(request, reverse("charters:sign", args=[self.project.pk]))
         version = selectors.versions_full().get(pk=version.pk)
         if version.status == Status.APPROVED:
             messages.success(
@@ -436,7 +430,7 @@ class SignView(CharterMixin, View):
             )
         else:
             messages.success(request, "Signed. Thank you.")
-        return redirect(self.detail_url())
+        return redirect_after_post(request, self.detail_url())
 
 
 class RequestChangesView(CharterMixin, View):
@@ -456,9 +450,10 @@ class RequestChangesView(CharterMixin, View):
                 request,
                 SignView.template_name,
                 SignView(request=request, project=self.project).context(version, form),
+                status=FORM_INVALID,
             )
         messages.success(request, "Sent back to the PM with your comment.")
-        return redirect(self.detail_url())
+        return redirect_after_post(request, self.detail_url())
 
 
 class WithdrawView(CharterMixin, View):
@@ -468,7 +463,7 @@ class WithdrawView(CharterMixin, View):
             raise PermissionDenied("Nothing is waiting for signatures on this charter.")
         services.charter_withdraw_signature(version=version, by=request.user)
         messages.success(request, "Your signature is withdrawn.")
-        return redirect(self.detail_url())
+        return redirect_after_post(request, self.detail_url())
 
 
 class AmendView(CharterMixin, View):
@@ -481,14 +476,14 @@ class AmendView(CharterMixin, View):
             version = services.charter_amend(charter=charter, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect(self.detail_url())
+            return redirect_after_post(request, self.detail_url())
         messages.success(
             request,
             f"Amendment v{version.number} started from the approved charter. Changing the metric "
             "(name, unit, direction, baseline, target), the threshold or the kill deadline will "
             "count as moving the goalposts.",
         )
-        return redirect(self.editor_url())
+        return redirect_after_post(request, self.editor_url())
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -578,7 +573,7 @@ class ComplianceReviewView(CharterMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, "Your compliance review is recorded.")
-        return redirect(f"{self.detail_url()}?v={version.number}")
+        return redirect_after_post(request, f"{self.detail_url()}?v={version.number}")
 
 
 class HistoryView(CharterMixin, View):

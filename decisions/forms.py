@@ -1,5 +1,6 @@
 """Forms only parse input; the rules live in ``decisions.services``. A service's ValidationError is
-put back on the form (``add_service_errors``) so it shows next to the field that caused it."""
+put back on the form (``portfolio.forms.add_service_errors``) so it shows next to the field that
+caused it."""
 
 from __future__ import annotations
 
@@ -9,16 +10,6 @@ from django.core.exceptions import ValidationError
 from .models import KillReason, MarkState, MeasurementKind, Outcome
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target else f"{message}")
 
 
 class MarkForm(forms.Form):

@@ -1,8 +1,9 @@
 """Pages about gates and decisions. They parse input and call ``decisions.services``.
 
-Every project is found through ``ProjectScopedMixin`` (a foreign project is a 404). Actions
-answer an HTMX request with the refreshed gate panel, anything else with a redirect; a failed
-form comes back with what was typed and the error next to the field.
+Every project is found through ``ProjectScopedMixin`` (a foreign project is a 404). Marking a
+criterion or recording a measurement answers an HTMX request with the refreshed gate panel,
+anything else with a redirect; a decision navigates (``redirect_after_post``). A failed form comes
+back (422) with what was typed and the error next to the field.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from portfolio.forms import add_service_errors
+from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
 from portfolio.models import Role
 from portfolio.views.mixins import ProjectScopedMixin
 
 from . import selectors, services
-from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm, add_service_errors
+from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm
 from .models import Decision, Gate, GateCriterion, KillReason, MeasurementSource
 from .panels import gate_context
 from .timeline import hydrate, timeline_page
@@ -37,13 +39,12 @@ def _project_url(project) -> str:
 
 
 def _gate_response(request, project, *, forms=None, status=200):
-    """The refreshed panel for HTMX; the standalone gate page otherwise. A failed form answers
-    422 to a plain POST, but 200 to HTMX (which does not swap error responses)."""
+    """The refreshed panel for HTMX; the standalone gate page otherwise. A failed form is a 422
+    either way (htmx is configured to swap it)."""
     context = gate_context(request, project, forms=forms)
-    if request.htmx:
-        status = 200
-    template = GATE_PARTIAL if request.htmx else "decisions/gate_page.html"
-    return render(request, template, context, status=status)
+    return render_page(
+        request, "decisions/gate_page.html", context, partial=GATE_PARTIAL, status=status
+    )
 
 
 class GatePageView(ProjectScopedMixin, View):
@@ -82,12 +83,12 @@ class CriterionMarkView(ProjectScopedMixin, View):
                 add_service_errors(form, exc)
         if form.errors:
             return _gate_response(
-                request, self.project, forms={"mark": (criterion.pk, form)}, status=422
+                request, self.project, forms={"mark": (criterion.pk, form)}, status=FORM_INVALID
             )
-        if request.htmx:
+        if htmx_partial(request):  # marked in place: the panel swaps itself
             return _gate_response(request, self.project)
         messages.success(request, f"“{criterion.title}” marked.")
-        return redirect(_project_url(self.project))
+        return redirect_after_post(request, _project_url(self.project))
 
 
 class MeasurementCreateView(ProjectScopedMixin, View):
@@ -110,11 +111,13 @@ class MeasurementCreateView(ProjectScopedMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         if form.errors:
-            return _gate_response(request, self.project, forms={"measurement": form}, status=422)
-        if request.htmx:
+            return _gate_response(
+                request, self.project, forms={"measurement": form}, status=FORM_INVALID
+            )
+        if htmx_partial(request):  # recorded in place: the panel swaps itself
             return _gate_response(request, self.project)
         messages.success(request, "Measurement recorded.")
-        return redirect(_project_url(self.project))
+        return redirect_after_post(request, _project_url(self.project))
 
 
 class DecideView(ProjectScopedMixin, View):
@@ -158,9 +161,9 @@ class DecideView(ProjectScopedMixin, View):
                 add_service_errors(form, exc)
         if form.errors:
             if prefix == "d" and form.data.get("d-next") == reverse("decisions:due"):
-                return _due_response(request, failed=(self.project.pk, form), status=422)
+                return _due_response(request, failed=(self.project.pk, form), status=FORM_INVALID)
             key = "supersede" if prefix == "s" else "decision"
-            return _gate_response(request, self.project, forms={key: form}, status=422)
+            return _gate_response(request, self.project, forms={key: form}, status=FORM_INVALID)
         messages.success(
             request,
             f"{decision.get_outcome_display()} recorded for {self.project.name}"
@@ -175,14 +178,9 @@ class DecideView(ProjectScopedMixin, View):
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             target = ""
-        target = target or _project_url(self.project)
-        if request.htmx:
-            # Without the fragment: from the page itself, "/projects/1/#gate" would only scroll,
-            # not load the page that shows the decision.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target.split("#", 1)[0]
-            return response
-        return redirect(target)
+        # HTMX loads the page that shows the decision (and scrolls to #gate); a plain POST
+        # follows the redirect.
+        return redirect_after_post(request, target or _project_url(self.project))
 
 
 class OwnershipView(ProjectScopedMixin, TemplateView):
@@ -213,10 +211,10 @@ class OwnershipView(ProjectScopedMixin, TemplateView):
                 add_service_errors(form, exc)
         if form.errors:
             response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 422
+            response.status_code = FORM_INVALID
             return response
         messages.success(request, f"You accepted ownership of {self.project.name}. Thank you.")
-        return redirect(_project_url(self.project))
+        return redirect_after_post(request, _project_url(self.project))
 
 
 def _due_response(request, *, failed: tuple[int, DecisionForm] | None = None, status=200):
@@ -228,13 +226,16 @@ def _due_response(request, *, failed: tuple[int, DecisionForm] | None = None, st
         f.decision_form = form
         f.decision_error_outcome = form.data.get("d-outcome") if form else None
     context = {"due": due, "kill_reasons": KillReason.choices}
-    if failed and request.htmx:
-        card = next((f for f in due if f.project.pk == failed[0]), None)
-        if card is not None:
-            return render(request, "decisions/partials/due_card.html", {**context, "f": card})
-    if request.htmx:
-        status = 200
-    return render(request, "decisions/due.html", context, status=status)
+    card = next((f for f in due if f.project.pk == failed[0]), None) if failed else None
+    if card is None:
+        return render_page(request, "decisions/due.html", context, status=status)
+    return render_page(
+        request,
+        "decisions/due.html",
+        {**context, "f": card},
+        partial="decisions/partials/due_card.html",
+        status=status,
+    )
 
 
 class DecisionsDueView(LoginRequiredMixin, View):

@@ -15,6 +15,21 @@ from . import rules
 from .models import OWNER_FIELDS, Organisation, Project, Role, TokenScope, User
 from .rules import DECISION_MAKER_NOT_EXECUTIVE, NOT_A_MEMBER
 
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError back on the form that sent the input, every app's.
+
+    A message about a field of the form shows next to that field; one about anything else (a
+    field this form does not have, ``__all__``, or an error that names no field) shows above
+    the form. The service's words are kept as they are.
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
 OWNER_HELP = {
     "business_owner": "Accountable for the business value.",
     "production_owner": "Will run the system in production: its cost, on-call and budget line.",
@@ -182,14 +197,6 @@ class ProjectForm(forms.Form):
         """Cleaned data as keyword arguments for project_create / project_update."""
         keys = ["name", "summary", *OWNER_FIELDS, "timebox_start", "timebox_end", "decision_date"]
         return {k: self.cleaned_data[k] for k in keys}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Put a service's ValidationError next to the field it is about."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)
-            return
-        for field, messages in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("never", "Never")]

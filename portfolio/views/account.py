@@ -7,11 +7,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portfolio import services
-from portfolio.forms import EmailAuthenticationForm, TokenCreateForm
+from portfolio.forms import EmailAuthenticationForm, TokenCreateForm, add_service_errors
+from portfolio.htmx import FORM_INVALID, redirect_after_post
 
 
 class LoginView(auth_views.LoginView):
@@ -19,7 +20,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _profile(request: HttpRequest, *, form: TokenCreateForm, new_token=None, secret=None):
+def _profile(
+    request: HttpRequest, *, form: TokenCreateForm, new_token=None, secret=None, status=200
+):
     user = request.user
     context = {
         "memberships": user.memberships.select_related("organisation").order_by(
@@ -30,7 +33,7 @@ def _profile(request: HttpRequest, *, form: TokenCreateForm, new_token=None, sec
         "new_token": new_token,
         "new_secret": secret,
     }
-    response = render(request, "registration/profile.html", context)
+    response = render(request, "registration/profile.html", context, status=status)
     if secret:
         # The secret is in this response only: never cache or store it anywhere.
         response["Cache-Control"] = "no-store"
@@ -70,12 +73,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 expires_at=form.expires_at(),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             request.session[NEW_CREDENTIAL_SLOT] = {"pk": token.pk, "secret": secret}
-            return redirect("profile")
-    return _profile(request, form=form)
+            return redirect_after_post(request, "profile")
+    return _profile(request, form=form, status=FORM_INVALID)
 
 
 @login_required
@@ -84,4 +86,4 @@ def token_revoke(request: HttpRequest, token_pk: int) -> HttpResponse:
     token = get_object_or_404(request.user.tokens, pk=token_pk)
     services.token_revoke(token=token, by=request.user)
     messages.success(request, f"Token “{token.name}” is revoked; tools using it are now refused.")
-    return redirect("profile")
+    return redirect_after_post(request, "profile")

@@ -7,12 +7,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
+from portfolio.htmx import redirect_after_post
 from portfolio.models import Organisation, Project, Stage, WorkerHeartbeat
 from portfolio.panels import home_panels, project_badges
 
@@ -82,7 +83,7 @@ def switch_organisation(request: HttpRequest) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = "portfolio:home"
-    return redirect(target)
+    return redirect_after_post(request, target)
 
 
 @require_GET

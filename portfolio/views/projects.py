@@ -8,26 +8,21 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import TemplateView
 
 from portfolio import services
 from portfolio.context_processors import current_organisation
 from portfolio.filters import ProjectFilter
-from portfolio.forms import ProjectForm
+from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.hooks import project_states
+from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
 from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
 from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm
 from portfolio.views.mixins import ProjectScopedMixin
-
-
-def _wants_fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
 
 
 class ProjectListView(LoginRequiredMixin, View):
@@ -52,15 +47,11 @@ class ProjectListView(LoginRequiredMixin, View):
             "narrowed": project_filter.narrowing(),
             "can_create": Organisation.objects.editable_by(request.user).exists(),
         }
-        if _wants_fragment(request):
+        if htmx_partial(request):
             # The owner choices follow the organisation filter: swap them in out of band.
             project_filter.form.fields["owner"].widget.attrs["hx-swap-oob"] = "true"
             context["owner_choices_oob"] = True
-            response = render(request, f"{self.template_name}#results", context)
-        else:
-            response = render(request, self.template_name, context)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+        return render_page(request, self.template_name, context, partial="results")
 
 
 class ProjectDetailView(ProjectScopedMixin, TemplateView):
@@ -119,11 +110,11 @@ class ProjectCreateView(LoginRequiredMixin, View):
                     **form.service_kwargs(),
                 )
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"“{project.name}” is registered. Next: its charter.")
-                return redirect(project)
-        return render(request, self.template_name, {"form": form}, status=200)
+                return redirect_after_post(request, project)
+        return render(request, self.template_name, {"form": form}, status=FORM_INVALID)
 
 
 class ProjectEditView(ProjectScopedMixin, View):
@@ -144,11 +135,16 @@ class ProjectEditView(ProjectScopedMixin, View):
                     project=self.project, by=request.user, **form.service_kwargs()
                 )
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Project saved.")
-                return redirect(project)
-        return render(request, self.template_name, {"form": form, "project": self.project})
+                return redirect_after_post(request, project)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "project": self.project},
+            status=FORM_INVALID,
+        )
 
 
 class OwnerOptionsView(LoginRequiredMixin, View):

@@ -3,6 +3,9 @@
  * - <form data-confirm="Question?">  asks before submitting (e.g. revoking a token).
  * - <button data-copy-target="#id">  copies the text of #id to the clipboard.
  * - <select data-autosubmit>         submits its form on change (when htmx is not driving it).
+ * - an htmx request that gets no answer the page can show (a 5xx, a 4xx other than the 422 of a
+ *   refused form, no network) leaves the page as it was, with what was typed, and says so at
+ *   the top of the form that sent it.
  */
 (function () {
   "use strict";
@@ -52,4 +55,72 @@
       el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
     }
   });
+
+  // htmx swaps a 422 (a refused form, with its errors: templates/base.html) and nothing else
+  // that failed, so whatever the person typed is still in the form. Tell them it was not saved.
+  var PROBLEM = "data-htmx-problem";
+
+  function problemHost(detail) {
+    var elt = detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    return form || detail.target || elt || null;
+  }
+
+  function clearProblem(host) {
+    if (!host || !host.querySelectorAll) return;
+    Array.prototype.forEach.call(host.querySelectorAll("[" + PROBLEM + "]"), function (note) {
+      note.remove();
+    });
+  }
+
+  function sayProblem(detail, text) {
+    var host = problemHost(detail);
+    if (!host || !host.isConnected) return;
+    clearProblem(host);
+    var note = document.createElement("p");
+    note.className = "alert alert-error";
+    note.setAttribute("role", "alert");
+    note.setAttribute(PROBLEM, "");
+    note.textContent = text;
+    host.insertBefore(note, host.firstChild);
+  }
+
+  function isSave(detail) {
+    var verb = detail.requestConfig && detail.requestConfig.verb;
+    return verb && verb.toLowerCase() !== "get";
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    clearProblem(problemHost(event.detail));
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var detail = event.detail;
+    var status = detail.xhr ? detail.xhr.status : 0;
+    var what = isSave(detail) ? "Could not save" : "Could not load this";
+    if (status >= 500) {
+      sayProblem(
+        detail,
+        what + ": something went wrong on our side. What you typed is still here; " +
+          "please try again in a moment."
+      );
+    } else {
+      sayProblem(
+        detail,
+        what + " (error " + status + "): the page may be out of date, or you may no longer " +
+          "be allowed to do this. What you typed is still here; copy it before you reload."
+      );
+    }
+  });
+
+  function unreachable(event) {
+    var what = isSave(event.detail) ? "Could not save" : "Could not load this";
+    sayProblem(
+      event.detail,
+      what + ": Gatehouse could not be reached. What you typed is still here; " +
+        "please try again in a moment."
+    );
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:timeout", unreachable);
 })();

@@ -267,6 +267,93 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     expect(page.locator(".draft-restored")).to_have_count(0)
 
 
+def test_a_refused_section_sent_with_htmx_is_a_422_shown_in_place_with_what_was_typed(
+    live_server, login, project, pm
+):
+    from tests.charters import helpers
+
+    helpers.draft(project)
+    page = login(pm)
+    editor = f"{live_server.url}/projects/{project.pk}/charter/edit/"
+    page.goto(editor)
+    metric = page.locator("#section-metric")
+    metric.get_by_label("Metric name", exact=True).fill("Routing accuracy")
+    metric.get_by_label("Direction", exact=True).select_option("higher")
+    metric.get_by_label("Baseline", exact=True).fill("60")
+    metric.get_by_label("Target", exact=True).fill("40")
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/sections/metric/" in r.url
+    ) as answer:
+        save(metric, "Save success metric")
+    # Refused with a real 422, sent by htmx, and swapped in place all the same.
+    assert answer.value.status == 422
+    assert answer.value.request.headers.get("hx-request") == "true"
+    expect(metric.locator("#id_metric_target_errors")).to_contain_text(
+        "the target must be above the baseline (60)"
+    )
+    expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
+    expect(metric.get_by_label("Baseline", exact=True)).to_have_value("60")
+    expect(metric.get_by_label("Target", exact=True)).to_have_value("40")
+    expect(page.locator("[data-htmx-problem]")).to_have_count(0)  # refused is not "not saved"
+    assert page.url == editor
+
+
+def test_a_submit_sent_with_htmx_loads_the_charter_and_back_returns_to_the_editor(
+    live_server, login, project, pm
+):
+    from tests.charters import helpers
+
+    helpers.complete_draft(project)
+    page = login(pm)
+    editor = f"{live_server.url}/projects/{project.pk}/charter/edit/"
+    page.goto(editor)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Submit for sign-off").click()
+    assert answer.value.status == 200 and "hx-location" in answer.value.headers
+    expect(page.get_by_test_id("charter-status")).to_have_text("In review")
+    expect(page.locator(".messages")).to_contain_text("Submitted for sign-off.")
+    expect(page).to_have_url(f"{live_server.url}/projects/{project.pk}/charter/")
+    page.go_back()
+    expect(page).to_have_url(editor)
+
+
+def test_when_a_save_gets_no_usable_answer_the_form_says_so_and_keeps_what_was_typed(
+    live_server, login, project, pm
+):
+    from tests.charters import helpers
+
+    helpers.draft(project)
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/edit/")
+    problem = page.locator("#section-problem")
+    problem.get_by_label("Problem", exact=True).fill("Invoices wait three days for triage.")
+
+    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    save(problem, "Save problem and hypothesis")
+    expect(problem.get_by_role("alert")).to_contain_text("Gatehouse could not be reached")
+    page.unroute("**/sections/problem/")
+
+    page.route(
+        "**/sections/problem/",
+        lambda route: route.fulfill(status=500, body="<h1>Server Error (500)</h1>"),
+    )
+    save(problem, "Save problem and hypothesis")
+    alert = problem.get_by_role("alert")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("Could not save: something went wrong on our side.")
+    expect(alert).to_contain_text("What you typed is still here")
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value(
+        "Invoices wait three days for triage."
+    )
+    expect(page.get_by_text("Server Error (500)")).to_have_count(0)  # not swapped in
+    shoot(page, "charter-save-failed")
+    page.unroute("**/sections/problem/")
+
+    save(problem, "Save problem and hypothesis")
+    expect(page.locator("#section-problem").get_by_role("status")).to_have_text("Saved")
+    expect(page.locator("[data-htmx-problem]")).to_have_count(0)
+
+
 def test_risk_flags_read_as_short_badges_in_the_list_and_in_full_on_the_project(
     live_server, login, project, pm, org
 ):

@@ -1,5 +1,6 @@
 """Charter pages: the section editor over HTMX, submit, sign, history, panels, query counts."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -46,7 +47,7 @@ def test_a_section_error_is_shown_next_to_its_field_and_the_typed_values_are_kep
         **HTMX,
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused; htmx is configured to swap it in place
     assert html.count('id="section-metric"') == 1  # only this section comes back
     assert 'id="id_metric_target_errors"' in html
     assert "above the baseline (60)" in html
@@ -111,8 +112,68 @@ def test_rows_are_added_and_removed_in_place(client, project, pm):
 def test_submit_is_refused_with_the_missing_list(client, project, pm):
     helpers.draft(project)
     client.force_login(pm)
-    html = client.post(url("submit", project), **HTMX).content.decode()
+    response = client.post(url("submit", project), **HTMX)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="charter-progress"')
     assert "Not submitted" in html and "Success metric: metric name" in html
+    # Without htmx: the whole editor, with the same list.
+    response = client.post(url("submit", project))
+    assert response.status_code == 422
+    assert "Not submitted" in response.content.decode()
+
+
+def test_a_submit_through_htmx_goes_to_the_charter_with_hx_location(client, project, pm):
+    version, _ = helpers.complete_draft(project)
+    client.force_login(pm)
+    response = client.post(url("submit", project), **HTMX)
+    assert response.status_code == 200 and "HX-Redirect" not in response
+    assert json.loads(response["HX-Location"]) == {
+        "path": url("detail", project),
+        "target": "#page",
+        "swap": "innerHTML show:window:top",
+    }
+    version.refresh_from_db()
+    assert version.status == Status.IN_REVIEW
+    # The page htmx then loads says so.
+    page = client.get(url("detail", project), **HTMX, HTTP_HX_TARGET="page").content.decode()
+    assert "Submitted for sign-off." in page
+
+
+def test_without_htmx_a_refused_section_is_the_whole_editor_with_what_was_typed(
+    client, project, pm
+):
+    helpers.draft(project)
+    client.force_login(pm)
+    response = client.post(
+        url("section", project, section="metric"),
+        {
+            "metric-metric_name": "Routing accuracy",
+            "metric-metric_direction": "higher",
+            "metric-metric_baseline": "60",
+            "metric-metric_target": "40",
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.count('class="card charter-section') == 13  # the whole editor
+    assert "above the baseline (60)" in html
+    assert 'value="Routing accuracy"' in html and 'value="40"' in html
+
+
+def test_a_refused_row_through_htmx_is_a_422_with_what_was_typed(client, project, pm):
+    version = helpers.draft(project)
+    client.force_login(pm)
+    response = client.post(
+        url("row-add", project, kind="integrations"),
+        {"integrations-system": "", "integrations-owning_team": "Finance IT"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card charter-section')
+    assert "This field is required." in html and 'value="Finance IT"' in html
+    assert not version.integrations.exists()
 
 
 def test_submit_sign_and_approve_through_the_pages(client, project, pm, executive):
@@ -309,7 +370,7 @@ def test_a_date_in_year_9999_is_refused_next_to_its_field(client, project, pm):
         **HTMX,
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="id_timebox_start_errors"' in html
     assert "Enter a date between 2000 and 2100." in html
     assert 'value="9999-12-28"' in html  # what was typed stays

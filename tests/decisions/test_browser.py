@@ -55,7 +55,11 @@ def test_executive_records_go_from_decisions_due_and_sees_why_go_is_disabled_els
     expect(page.get_by_role("heading", name="Decisions due", level=1)).to_be_visible()
     ready_card.get_by_label("Decision date of the production gate").fill(days(60).isoformat())
     ready_card.get_by_role("button", name=re.compile("Record go")).click()
-    expect(page.get_by_text(f"Go recorded for {ready.name}; it is now Pilot.")).to_be_visible()
+    done = page.get_by_text(f"Go recorded for {ready.name}; it is now Pilot.")
+    expect(done).to_be_visible()
+    # HX-Location loaded the agenda again, from the top where the message is.
+    expect(page).to_have_url(f"{live_server.url}/decisions/due/")
+    expect(done).to_be_in_viewport()
     ready.refresh_from_db()
     assert (ready.stage, ready.decision_date) == ("pilot", days(60))
     shot(page, "after-go")
@@ -85,6 +89,8 @@ def test_kill_with_a_reason_moves_the_project_to_killed(live_server, login, org,
     expect(
         page.get_by_text("Kill recorded for Legal clause finder; it is now Killed.")
     ).to_be_visible()
+    # HX-Location loaded the project page and its URL, at the gate.
+    expect(page).to_have_url(f"{live_server.url}/projects/{project.pk}/#gate")
     project.refresh_from_db()
     assert project.stage == "killed"
     # The graveyard: killed projects in the list, with the reason on the project.

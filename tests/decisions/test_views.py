@@ -1,5 +1,6 @@
 """The pages: gate panel on the project page, decisions due, ownership, timeline."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -78,6 +79,55 @@ def test_a_failed_form_keeps_what_was_typed_and_shows_the_error(client, org, pm,
     assert response.status_code == 422
     html = response.content.decode()
     assert "cannot be negative" in html and 'value="from load test"' in html
+
+
+def test_a_failed_form_through_htmx_is_a_422_with_the_panel_the_error_and_what_was_typed(
+    client, org, pm, executive
+):
+    project, _, _ = in_poc(org, pm, executive)
+    criterion = GateCriterion.objects.get(gate__project=project, key="production-quality")
+    client.force_login(pm)
+    prefix = f"c{criterion.pk}"
+    response = client.post(
+        reverse("decisions:criterion-mark", args=[project.pk, criterion.pk]),
+        {
+            f"{prefix}-state": "met",
+            f"{prefix}-evidence_text": "82% on the March sample",
+            f"{prefix}-evidence_url": "not a url",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="gate-panel"')  # the panel, not the page
+    assert "Enter a valid URL" in html and 'value="not a url"' in html
+    assert "82% on the March sample" in html
+    assert not CriterionMark.objects.filter(criterion=criterion).exists()
+    response = client.post(
+        reverse("decisions:measurement-create", args=[project.pk]),
+        {"m-kind": "latency_ms", "m-value": "-40", "m-note": "from load test"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="gate-panel"')
+    assert "cannot be negative" in html and 'value="from load test"' in html
+
+
+def test_a_refused_decision_through_htmx_is_a_422_with_the_panel(client, org, pm, executive):
+    project = proposed_project(org, pm, executive)
+    gate = services.gate_open(project=project).pk
+    client.force_login(executive)
+    refused = client.post(
+        decide(project),
+        {"d-outcome": "kill", "d-gate": gate, "d-rationale": "Legal said no."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422 and "HX-Location" not in refused
+    html = refused.content.decode()
+    assert html.lstrip().startswith('<div id="gate-panel"')
+    assert "Choose why the project is killed." in html and "Legal said no." in html
+    assert not Decision.objects.filter(project=project).exists()
 
 
 def test_decide_kill_from_the_page_moves_the_project_to_killed(client, org, pm, executive):
@@ -297,8 +347,41 @@ def test_decide_forms_are_sent_with_htmx_and_disable_their_button_in_flight(
         {"d-outcome": "go", "d-gate": gate_id(project), "d-new_decision_date": days(70)},
         HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 204
-    assert response["HX-Redirect"] == detail(project)
+    # htmx loads the project page itself (no full reload) and scrolls to the gate.
+    assert response.status_code == 200 and "HX-Redirect" not in response
+    assert json.loads(response["HX-Location"]) == {
+        "path": f"{detail(project)}#gate",
+        "target": "#page",
+    }
+
+
+def test_a_decision_from_the_agenda_through_htmx_loads_the_agenda_from_the_top(
+    client, org, pm, executive
+):
+    project = proposed_project(org, pm, executive, decision_date=days(3))
+    services.gate_open(project=project)
+    client.force_login(executive)
+    due = reverse("decisions:due")
+    response = client.post(
+        decide(project),
+        {
+            "d-outcome": "kill",
+            "d-gate": gate_id(project),
+            "d-next": due,
+            "d-reason_category": "compliance_blocked",
+            "d-rationale": "Legal will not allow client contracts in an LLM.",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert json.loads(response["HX-Location"]) == {
+        "path": due,
+        "target": "#page",
+        "swap": "innerHTML show:window:top",
+    }
+    # The page htmx then loads is the whole agenda, with the message.
+    page = client.get(due, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="page").content.decode()
+    assert "<h1>Decisions due</h1>" in page and "Kill recorded" in page
 
 
 def test_the_panel_says_why_nobody_can_decide_when_the_decision_maker_is_no_executive(
@@ -424,7 +507,7 @@ def test_a_refused_decision_from_the_agenda_comes_back_to_the_agenda(client, org
     assert "Choose why the project is killed." in card and "The sponsor left." in card
     # With htmx only the card comes back, to replace itself.
     partial = client.post(decide(project), kill, HTTP_HX_REQUEST="true")
-    assert partial.status_code == 200
+    assert partial.status_code == 422
     body = partial.content.decode()
     assert f'id="due-{project.pk}"' in body and "<h1>" not in body and "Early one" not in body
     assert "Choose why the project is killed." in body
