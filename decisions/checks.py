@@ -174,6 +174,7 @@ def ops_budget_named(f: ProjectFacts) -> tuple[bool, str]:
 @register("metric_threshold_met", "The success metric reached the sign-off threshold")
 def metric_threshold_met(f: ProjectFacts) -> tuple[bool, str]:
     k = f.kill_condition
+    assert k is not None  # project_facts sets every project's kill condition
     if k.threshold is None:
         return False, "The charter sets no sign-off threshold."
     if k.latest is None:
