@@ -11,7 +11,7 @@ PY := .venv/bin/python
 help:
 	@echo "make demo          install, migrate, load the demo portfolio, run web + worker + beat"
 	@echo "make test          run the whole suite on throw-away PostgreSQL + Redis and Chromium"
-	@echo "make lint          ruff check and format check"
+	@echo "make lint          ruff check and format, import contracts (lint-imports), types (mypy)"
 	@echo "make check-deploy  manage.py check --deploy under production settings"
 	@echo "make bench         print benchmark figures (bench/)"
 
@@ -44,9 +44,14 @@ test: install system-deps
 test-fast: install
 	@bash scripts/with_services.sh $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
+# Each step fails the target. lint-imports: the layer contracts in pyproject.toml
+# ([tool.importlinter]); mypy: [tool.mypy], whose Django plugin imports config.settings.test
+# (it needs no database or Redis: the settings default to SQLite and the filesystem broker).
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-logo --no-cache
+	.venv/bin/mypy
 
 format: install
 	.venv/bin/ruff format .

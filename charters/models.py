@@ -8,6 +8,8 @@ a trigger refuses them too (migration 0002).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -18,8 +20,14 @@ from django.utils import timezone
 from portfolio.models import Project
 from portfolio.querysets import AuditedQuerySet
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-METRIC = {"max_digits": 16, "decimal_places": 4}
+
+class DecimalShape(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: DecimalShape = {"max_digits": 14, "decimal_places": 2}
+METRIC: DecimalShape = {"max_digits": 16, "decimal_places": 4}
 
 
 class Status(models.TextChoices):

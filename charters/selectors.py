@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Field, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils import timezone
 
-from portfolio.models import Membership, Project, Role
+from portfolio.models import Membership, Project, Role, User
 from portfolio.scoping import scope
 
 from . import rules
@@ -142,7 +142,9 @@ def executives_of(roles: dict[int, str]) -> set[int]:
 
 
 def _label(version: CharterVersion, field: str) -> str:
-    return str(CharterVersion._meta.get_field(field).verbose_name)
+    model_field = CharterVersion._meta.get_field(field)
+    assert isinstance(model_field, Field)  # a section names the version's own columns
+    return str(model_field.verbose_name)
 
 
 def missing_items(
@@ -186,7 +188,7 @@ def completeness(version: CharterVersion) -> int:
     return round(100 * filled / total)
 
 
-def required_signers(version: CharterVersion) -> dict[str, object]:
+def required_signers(version: CharterVersion) -> dict[str, User]:
     """{role: user} who must sign this version. Compliance only when data is sensitive."""
     out = {}
     for role in (SignerRole.BUSINESS_OWNER, SignerRole.PRODUCTION_OWNER, SignerRole.DECISION_MAKER):

@@ -183,6 +183,7 @@ def ops_budget_named(f: ProjectFacts) -> tuple[bool, str]:
 def metric_threshold_met(f: ProjectFacts) -> tuple[bool, str]:
     """The success metric reached the sign-off threshold."""
     k = f.kill_condition
+    assert k is not None  # project_facts sets every project's kill condition
     if k.threshold is None:
         return False, "The charter sets no sign-off threshold."
     if k.latest is None:

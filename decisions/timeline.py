@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -193,7 +194,7 @@ def describe_audit(event: AuditEvent, people: dict | None = None) -> dict:
 class Event:
     kind: str
     at: datetime
-    obj: object
+    obj: Any  # the instance of the model `kind` names (StageChange, Decision, AuditEvent…)
     people: dict = field(default_factory=dict)
 
     @property

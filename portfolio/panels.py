@@ -44,7 +44,7 @@ class PanelRegistry:
 
     def render(self, request, *args) -> list[tuple[str, str]]:
         """[(key, html)] in order. A panel whose context function returns None is left out."""
-        out = []
+        out: list[tuple[str, str]] = []
         for panel in sorted(self._panels.values(), key=lambda p: (p.order, p.key)):
             ctx = panel.context(request, *args)
             if ctx is None:
