@@ -16,8 +16,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("portfolio", "charters", "decisions")
 OURS = (*APPS, "config")
@@ -276,15 +274,8 @@ def test_private_name_scan_finds_each_way_of_reaching_in(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charters.services and decisions.services use portfolio.audit._plain; decisions "
-    "api/views, panels and services use decisions.selectors' _gate_state, "
-    "_gates_with_criteria and _is_superseded. Remove this mark once they are public.",
-)
 def test_nobody_imports_another_modules_private_name():
-    """Use the module's public name, or make it public. While the xfail mark stands, see the
-    list with `pytest tests/test_architecture.py --runxfail -k private`."""
+    """Use the module's public name, or make it public."""
     offences = private_name_offences(ROOT)
     for offence in offences:
         print(offence)
