@@ -45,7 +45,7 @@ def _history(project, plan) -> int:
     """The decisions behind the project's stage changes (replayed by portfolio.demo), each with
     the decision date of its gate in its snapshot and, for a go into a stage with a gate of its
     own, the next gate's decision date — as ``decision_record`` writes them."""
-    from decisions.models import Decision
+    from decisions.models import Decision, Gate
     from decisions.services import gate_open
     from portfolio.models import StageChange
 
@@ -59,6 +59,8 @@ def _history(project, plan) -> int:
         kill = change.to_stage == "killed"
         gate_date = dates.get(change.from_stage)
         next_date = None if kill else dates.get(change.to_stage)
+        # A decided gate keeps the due date it was decided against.
+        Gate.objects.filter(pk=gate.pk).unaudited_update(due_date=gate_date)
         Decision.objects.create(
             project=project,
             gate=gate,
@@ -209,6 +211,11 @@ def extend(result) -> dict[str, int]:
                 counts["decisions"] += _history(project, plan)
             if project.stage in ("proposed", "poc", "pilot") and gate_open(project=project):
                 counts["gates"] += 1
+            if project.stage == "pilot" and project.kill_deadline != project.decision_date:
+                # The go into the pilot made the production gate's due date the deadline.
+                Project.objects.filter(pk=project.pk).unaudited_update(
+                    kill_deadline=project.decision_date
+                )
             # The demo's activity dates tell a story (stalled projects): keep them.
             Project.objects.filter(pk=project.pk).unaudited_update(updated_at=updated_at)
 

@@ -117,14 +117,15 @@ def kill_status(today: date) -> Case:
 
 
 def lapsed_before(day: date) -> Q:
-    """A due date of the current gate, or the kill deadline, passed before ``day``. Both move
-    only forwards by a decision (an extension) and a go or kill closes the gate, so "passed" means
-    "passed with no decision since"."""
-    return Q(gate_due__lt=day) | Q(kill_deadline__lt=day)
+    """The current gate's due date, or the kill deadline with the threshold not met, passed
+    before ``day``. Both move only forwards by a decision (an extension) and a go or kill closes
+    the gate, so "passed" means "passed with no decision since". A kill deadline met by the
+    metric asks for no decision: the PoC runs on to its gate's due date."""
+    return Q(gate_due__lt=day) | (Q(kill_deadline__lt=day) & Q(threshold_met=False))
 
 
 def overdue(today: date) -> Case:
-    """In flight, and the current gate's due date or the kill deadline has passed."""
+    """In flight, and the current gate's due date or the (unmet) kill deadline has passed."""
     return Case(
         When(Q(stage__in=ACTIVE_STAGES) & lapsed_before(today), then=Value(True)),
         default=Value(False),

@@ -221,13 +221,18 @@ class ProjectAdminForm(forms.ModelForm):
             return cleaned  # the organisation field already says what is wrong
         candidate = copy.copy(self.instance)
         candidate.organisation = organisation
-        for field in services.PROJECT_EDITABLE_FIELDS:
-            if field in cleaned:
-                setattr(candidate, field, cleaned[field])
-        if isinstance(candidate.name, str):
-            candidate.name = candidate.name.strip()
+        changes = {f: cleaned[f] for f in services.PROJECT_EDITABLE_FIELDS if f in cleaned}
         try:
-            services.project_validate(candidate)
+            if candidate.pk is None:
+                for field, value in changes.items():
+                    setattr(candidate, field, value)
+                if isinstance(candidate.name, str):
+                    candidate.name = candidate.name.strip()
+                services.project_validate(candidate)
+            else:
+                # The same checks as project_update: a date or signer the approved charter
+                # governs is refused with how it moves instead.
+                services.project_validate_update(project=candidate, changes=changes)
         except ValidationError as exc:
             _add_errors(self, exc)
         return cleaned

@@ -25,7 +25,7 @@ ACTIVE = ("proposed", "poc", "pilot")
 
 
 def _in_force(decisions):
-    return [d for d in decisions if not d.superseded_by_ids]
+    return [d for d in decisions if not d.is_superseded]
 
 
 def forward(apps, schema_editor):
@@ -47,7 +47,7 @@ def forward(apps, schema_editor):
     )
     decisions_by_gate: dict[int, list] = {}
     for d in Decision.objects.order_by("-decided_at", "-id"):
-        d.superseded_by_ids = d.pk in superseded
+        d.is_superseded = d.pk in superseded
         decisions_by_gate.setdefault(d.gate_id, []).append(d)
 
     approved: dict[int, object] = {}

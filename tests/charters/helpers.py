@@ -152,3 +152,20 @@ def quick_version(project, status=Status.IN_REVIEW, **fields) -> CharterVersion:
     DataSource.objects.create(version=version, name="CRM", sensitivity="internal")
     Integration.objects.create(version=version, system="ERP")
     return version
+
+
+def amend_and_approve(project, who, **changes) -> CharterVersion:
+    """Amend the approved charter with ``changes`` ({section: {field: value}}), submit it and
+    have every required signer sign it, through the services."""
+    version = services.charter_amend(charter=Charter.objects.get(project=project), by=project.pm)
+    for section, data in changes.items():
+        version = services.charter_save_section(
+            version=version, section=section, data=data, by=project.pm
+        )
+    version = services.charter_submit(version=version, by=project.pm)
+    for role in ("business_owner", "production_owner", "decision_maker"):
+        version.refresh_from_db()
+        if version.status == Status.IN_REVIEW and who.get(role) is not None:
+            services.charter_sign(version=version, by=who[role])
+    version.refresh_from_db()
+    return version
