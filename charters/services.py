@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from portfolio import audit
@@ -49,7 +49,17 @@ from .models import (
 from .permissions import CANNOT_EDIT, CANNOT_SIGN, SIGNER_NOT_MEMBER, can_edit_charter
 from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS, SECTIONS
 
-ROW_MODELS = {"data_sources": DataSource, "integrations": Integration}
+ROW_MODELS: dict[str, type[DataSource] | type[Integration]] = {
+    "data_sources": DataSource,
+    "integrations": Integration,
+}
+
+
+def _verbose_name(model: type[models.Model], name: str) -> str:
+    """The verbose name of one of ``model``'s own columns, as refusals name it."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # callers name columns, never a reverse relation
+    return str(field.verbose_name)
 
 
 # --- permissions ------------------------------------------------------------------------
@@ -148,7 +158,7 @@ def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]
     except ValidationError as exc:
         return {
             field: [
-                NON_NEGATIVE_MESSAGE if e.code == "min_value" else next(iter(e)) for e in errors
+                NON_NEGATIVE_MESSAGE if e.code == "min_value" else e.messages[0] for e in errors
             ]
             for field, errors in exc.error_dict.items()
         }
@@ -157,12 +167,13 @@ def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]
 
 def _validate_rows(related: str, rows: list[dict]) -> tuple[list, dict]:
     model = ROW_MODELS[related]
-    built, errors = [], []
+    built: list[DataSource | Integration] = []
+    errors: list[str] = []
     for index, data in enumerate(rows, start=1):
         unknown = set(data) - set(ROW_FIELDS[related])
         row = model(**{k: v for k, v in data.items() if k in ROW_FIELDS[related]})
         for field, messages in _row_errors(row, exclude=["version"]).items():
-            label = model._meta.get_field(field).verbose_name
+            label = _verbose_name(model, field)
             errors.extend(f"Row {index} — {label}: {m}" for m in messages)
         errors.extend(f"Row {index}: unknown field {u!r}." for u in sorted(unknown))
         built.append(row)
@@ -402,7 +413,7 @@ def _require_people_still_fit(version: CharterVersion) -> None:
         if field not in problems:
             continue
         person = getattr(version, field)
-        label = CharterVersion._meta.get_field(field).verbose_name
+        label = _verbose_name(CharterVersion, field)
         what = (
             f"is no longer an executive of {organisation}"
             if rules.NOT_AN_EXECUTIVE in problems[field]
@@ -511,7 +522,7 @@ def _project_apply_charter(
     except ValidationError as exc:
 
         def label(field: str) -> str:
-            return str(Project._meta.get_field(field).verbose_name) if field in fields else "values"
+            return _verbose_name(Project, field) if field in fields else "values"
 
         raise ValidationError(
             {

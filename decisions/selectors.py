@@ -9,11 +9,13 @@ it, so the criteria a person sees are the criteria the service enforces. The der
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import F, Prefetch, Q, Window
+from django.db.models import F, OrderBy, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -40,6 +42,15 @@ from .models import (
     Outcome,
     OwnershipAcceptance,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from django_stubs_ext import WithAnnotations
+
+
+class _LatestMarks(TypedDict):
+    """What ``gates_with_criteria`` prefetches onto each criterion (``to_attr``)."""
+
+    latest_marks: list[CriterionMark]
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,12 @@ class KillCondition:
 
 
 def kill_condition(
-    *, project: Project, approved, states: States, latest_metric: Measurement | None, today: date
+    *,
+    project: Project,
+    approved: CharterVersion | None,
+    states: States,
+    latest_metric: Measurement | None,
+    today: date,
 ) -> KillCondition:
     """The page's account of the kill condition: the stored deadline, the approved charter's
     threshold, and the status the database computed."""
@@ -203,8 +219,8 @@ class GateState:
 class ProjectFacts:
     project: Project
     today: date
-    approved: object = None
-    latest: object = None
+    approved: CharterVersion | None = None
+    latest: CharterVersion | None = None
     missing: list[str] = field(default_factory=list)
     waiting_for: list[str] = field(default_factory=list)
     latest_by_kind: dict[str, Measurement] = field(default_factory=dict)
@@ -269,7 +285,7 @@ class ProjectFacts:
 def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
     cs = charter_selectors
     ids = list(facts)
-    latest_numbers = {}
+    latest_numbers: dict[int, int] = {}
     for project_id, number in CharterVersion.objects.filter(
         charter__project_id__in=ids
     ).values_list("charter__project_id", "number"):
@@ -310,7 +326,7 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
             ]
 
 
-def _latest_per(queryset, partition: list[str], order: list[str]):
+def _latest_per(queryset, partition: list[str], order: list[OrderBy]):
     return queryset.annotate(
         row=Window(RowNumber(), partition_by=[F(p) for p in partition], order_by=order)
     ).filter(row=1)
@@ -416,7 +432,7 @@ READINGS_SHOWN = 60
 
 def _recent_readings(ids: list[int]) -> list[Measurement]:
     """The last readings of the success metric of each project, oldest first (for the chart)."""
-    rows = list(
+    rows: list[Measurement] = list(
         Measurement.objects.filter(project_id__in=ids, kind=MeasurementKind.METRIC)
         .annotate(
             row=Window(
@@ -468,7 +484,10 @@ def gate_states(gates) -> dict[int, GateState]:
 
 def _gate_state(gate: Gate, f: ProjectFacts) -> GateState:
     statuses = []
-    for c in gate.criteria.all():
+    # ``latest_marks`` is a prefetch ``to_attr`` (``gates_with_criteria``): the ORM sets it on each
+    # criterion at run time, where mypy cannot see it.
+    criteria = cast("Iterable[WithAnnotations[GateCriterion, _LatestMarks]]", gate.criteria.all())
+    for c in criteria:
         if c.kind == CriterionKind.MANUAL:
             mark = c.latest_marks[0] if c.latest_marks else None
             met = bool(mark and mark.state == MarkState.MET)

@@ -81,6 +81,7 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...] | None 
     out = {}
     for name in names:
         field = instance._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a snapshot reads columns, never a reverse relation
         out[field.name] = plain(getattr(instance, field.attname))
     return out
 

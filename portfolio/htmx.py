@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseLocation
+from django_htmx.middleware import HtmxDetails
 
 FORM_INVALID = 422  # Unprocessable Content: understood, but refused as it stands
 NAVIGATE_SWAP = "innerHTML show:window:top"
@@ -25,8 +26,10 @@ def htmx_partial(request: HttpRequest) -> bool:
     """An htmx request that wants a fragment. Not a history-restore request (its snapshot gone,
     htmx asks again for the URL it pushed and needs the whole page back), nor the page load
     an ``HX-Location`` makes (aimed at ``<body id="page">``: it swaps in the whole page)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request and htmx.target != WHOLE_PAGE
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.history_restore_request and htmx.target != WHOLE_PAGE
 
 
 def render_page(
@@ -65,6 +68,11 @@ def redirect_after_post(request: HttpRequest, to: Any, *args: Any, **kwargs: Any
         # htmx swaps the new page's body in and keeps the scroll position: start at the top,
         # as a page load does, unless the URL names the place to show (htmx scrolls to it).
         return HttpResponseLocation(
-            url, target=f"#{WHOLE_PAGE}", swap=None if "#" in url else NAVIGATE_SWAP
+            url,
+            target=f"#{WHOLE_PAGE}",
+            # django-htmx types ``swap`` as a bare swap style, but htmx also reads a style with
+            # modifiers ("innerHTML show:window:top") from HX-Location (cf. django-htmx#421, which
+            # widened reswap() to str for the same reason).
+            swap=None if "#" in url else NAVIGATE_SWAP,  # type: ignore[arg-type]
         )
     return redirect(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -74,9 +75,11 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person. Logs in with an email address; ``is_partner`` gives firm-wide read access."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # Setting an inherited field to None removes it (Django's documented way to drop a field of
+    # an abstract model); django-stubs types the AbstractUser fields as columns and cannot say so.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150)
     is_partner = models.BooleanField(
@@ -88,7 +91,9 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
 
-    objects = UserManager()
+    # Without a username Django's UserManager cannot create users: its docs prescribe a
+    # BaseUserManager of one's own, which django-stubs (objects: auth's UserManager) refuses.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["full_name", "email"]
@@ -333,13 +338,14 @@ class Project(models.Model):
     @property
     def owners(self) -> list[tuple[str, object]]:
         """(label, user or None) for each named owner, in DOMAIN.md order."""
-        return [
-            (
-                self._meta.get_field(f).verbose_name.capitalize() if f != "pm" else "PM",
-                getattr(self, f),
-            )
-            for f in OWNER_FIELDS
-        ]
+        return [(self._owner_label(f), getattr(self, f)) for f in OWNER_FIELDS]
+
+    def _owner_label(self, name: str) -> str:
+        if name == "pm":
+            return "PM"
+        field = self._meta.get_field(name)
+        assert isinstance(field, models.Field)  # the owners are the project's foreign keys
+        return field.verbose_name.capitalize()
 
     @property
     def missing_owners(self) -> list[str]:

@@ -240,16 +240,7 @@ def project_update(*, project: Project, by: User, via_admin: bool = False, **cha
             raise PermissionDenied("Only an admin with the right to change projects can do this.")
     elif not user_can_edit_project(user=by, project=project):
         raise PermissionDenied("Only a PM of this organisation can edit its projects.")
-    before = audit.snapshot(project, PROJECT_EDITABLE_FIELDS)
-    for field, value in changes.items():
-        setattr(
-            project, field, value.strip() if field == "name" and isinstance(value, str) else value
-        )
-    changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
-    locked = rules.locked_field_errors(locked=project.schedule_locked, changed=set(changed))
-    if locked:
-        raise ValidationError(locked)
-    project_validate(project)
+    changed = project_validate_update(project=project, changes=changes)
     if changed:
         _save_changes(project, changed)
         audit.record(
@@ -261,6 +252,23 @@ def project_update(*, project: Project, by: User, via_admin: bool = False, **cha
         )
         _schedule_moved(project, by=by, changed=set(changed))
     return project
+
+
+def project_validate_update(*, project: Project, changes: dict) -> dict[str, list]:
+    """Apply ``changes`` to ``project`` (unsaved) and check them: what the approved charter
+    governs is refused first, with how it moves instead; then the project's rules. Returns the
+    audit diff of what changed. ``project_update`` and the admin's form both use it."""
+    before = audit.snapshot(project, PROJECT_EDITABLE_FIELDS)
+    for field, value in changes.items():
+        setattr(
+            project, field, value.strip() if field == "name" and isinstance(value, str) else value
+        )
+    changed = audit.diff(before, audit.snapshot(project, PROJECT_EDITABLE_FIELDS))
+    locked = rules.locked_field_errors(locked=project.schedule_locked, changed=set(changed))
+    if locked:
+        raise ValidationError(locked)
+    project_validate(project)
+    return changed
 
 
 def _save_changes(project: Project, changed: dict) -> None:

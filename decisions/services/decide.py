@@ -21,6 +21,7 @@ extension that moved it is itself superseded: then the date it had before comes 
 from __future__ import annotations
 
 from datetime import date
+from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -46,7 +47,7 @@ from .gates import gate_open
 GATE_DECIDED = rules.GATE_DECIDED
 
 
-def _raise(field: str, message: str):
+def _raise(field: str, message: str) -> NoReturn:
     raise ValidationError({field: [message]})
 
 
@@ -55,6 +56,8 @@ def _snapshot(
 ) -> dict:
     gate = facts.gate
     k = facts.kill_condition
+    assert gate is not None  # decision_record sets the state of the gate being decided
+    assert k is not None  # load_facts sets every project's kill condition
     return {
         "taken_at": timezone.now().isoformat(),
         "gate": {
@@ -203,10 +206,10 @@ def _kill_pending(facts: ProjectFacts, *, superseded: Decision | None, today: da
     if superseded.outcome != Outcome.EXTEND or facts.project.stage != Stage.POC:
         return False
     restored = _snapshot_date(superseded, "kill_condition", "deadline")
+    k = facts.kill_condition
+    assert k is not None  # load_facts sets every project's kill condition
     return bool(
-        restored
-        and restored < today
-        and facts.kill_condition.status not in (KillStatus.MET, KillStatus.UNDEFINED)
+        restored and restored < today and k.status not in (KillStatus.MET, KillStatus.UNDEFINED)
     )
 
 
@@ -286,11 +289,12 @@ def decision_record(
 
     if outcome not in Outcome.values:
         _raise("outcome", "Choose go, kill or extend.")
-    target = {
+    targets: dict[str, str] = {
         Outcome.GO: gate.to_stage,
         Outcome.KILL: Stage.KILLED,
         Outcome.EXTEND: gate.from_stage,
-    }[outcome]
+    }
+    target = targets[outcome]
     if target != project.stage and target not in STAGE_TRANSITIONS[project.stage]:
         _raise(
             "outcome",
@@ -317,7 +321,7 @@ def decision_record(
             # what was in force before it).
             kill_deadline=(
                 _snapshot_date(supersedes, "kill_condition", "deadline")
-                if superseding_extend
+                if supersedes is not None and superseding_extend
                 else project.kill_deadline
             ),
             kill_pending=_kill_pending(facts, superseded=supersedes, today=today),
