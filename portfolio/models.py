@@ -1,7 +1,8 @@
 """Organisations, people, memberships, projects and their stage log.
 
 Reads live here as QuerySet methods; every write goes through ``portfolio.services``.
-The one scoping rule — who may see what — is ``visible_to`` on each queryset below.
+Who may see what is ``visible_to`` on each queryset below: each is one call to the single
+scoping function, ``portfolio.scoping.scope``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .audit import AuditedQuerySet
+from .scoping import scope, scope_editable
 
 
 class Role(models.TextChoices):
@@ -98,17 +100,11 @@ class User(AbstractUser):
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user) -> OrganisationQuerySet:
         """Organisations a user may read: their memberships, or all of them for a partner."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_partner:
-            return self.all()
-        return self.filter(memberships__user=user).distinct()
+        return scope(self, user, "pk")
 
     def editable_by(self, user) -> OrganisationQuerySet:
         """Organisations in which a user may create and edit projects."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(memberships__user=user, memberships__role__in=EDITING_ROLES).distinct()
+        return scope_editable(self, user, "pk", roles=EDITING_ROLES)
 
 
 class Organisation(models.Model):
@@ -156,23 +152,11 @@ class Membership(models.Model):
 
 class ProjectQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> ProjectQuerySet:
-        """THE scoping function: every page and endpoint lists and looks up projects through it."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_partner:
-            return self.all()
-        return self.filter(
-            organisation__in=Membership.objects.filter(user=user).values("organisation")
-        )
+        """Projects of the organisations the user may read (``portfolio.scoping.scope``)."""
+        return scope(self, user, "organisation")
 
     def editable_by(self, user) -> ProjectQuerySet:
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(
-            organisation__in=Membership.objects.filter(user=user, role__in=EDITING_ROLES).values(
-                "organisation"
-            )
-        )
+        return scope_editable(self, user, "organisation", roles=EDITING_ROLES)
 
     def with_people(self) -> ProjectQuerySet:
         return self.select_related(
