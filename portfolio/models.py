@@ -125,7 +125,7 @@ class Organisation(models.Model):
 
 class MembershipQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
-        return self.filter(organisation__in=Organisation.objects.visible_to(user))
+        return scope(self, user, "organisation")
 
 
 class Membership(models.Model):
@@ -168,14 +168,14 @@ class ProjectQuerySet(AuditedQuerySet):
             "pm",
         )
 
-    def involving(self, user) -> ProjectQuerySet:
-        return self.filter(
-            Q(business_owner=user)
-            | Q(production_owner=user)
-            | Q(engineering_owner=user)
-            | Q(decision_maker=user)
-            | Q(pm=user)
-        )
+    def named(self, user) -> ProjectQuerySet:
+        """Projects naming ``user`` (a user or a user id) in any owner role: business,
+        production or engineering owner, decision-maker or PM (``OWNER_FIELDS``)."""
+        user_id = getattr(user, "pk", user)
+        condition = Q()
+        for field in OWNER_FIELDS:
+            condition |= Q(**{f"{field}_id": user_id})
+        return self.filter(condition)
 
     def active(self) -> ProjectQuerySet:
         return self.exclude(stage__in=[Stage.KILLED, Stage.PRODUCTION])

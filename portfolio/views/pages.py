@@ -33,7 +33,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         # What needs attention first: projects in flight by their decision date (overdue ones
         # on top, undated ones after), then those in production, then the graveyard.
         mine = list(
-            visible.involving(user)
+            visible.named(user)
             .with_people()
             .annotate(
                 in_flight=Case(
