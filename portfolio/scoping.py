@@ -73,10 +73,6 @@ def is_pm(user, organisation_id: int) -> bool:
     return role_in(user, organisation_id) == _portfolio_models().Role.PM
 
 
-def is_executive(user, organisation_id: int) -> bool:
-    return role_in(user, organisation_id) == _portfolio_models().Role.EXECUTIVE
-
-
 # --- The guard: a view base that scopes refuses subclasses that would read around it ----------
 
 
