@@ -23,18 +23,9 @@ from .models import (
     SignerRole,
     Status,
 )
-from .sections import SECTIONS
+from .sections import PEOPLE_FIELDS, SECTIONS
 
-VERSION_PEOPLE = (
-    "created_by",
-    "compliance_reviewer",
-    "executive_sponsor",
-    "business_owner",
-    "production_owner",
-    "engineering_owner",
-    "decision_maker",
-    "pm",
-)
+VERSION_PEOPLE = ("created_by", *PEOPLE_FIELDS)
 
 
 def with_compliance_review(queryset):

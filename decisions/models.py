@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from portfolio.models import Organisation, Project, Stage
 from portfolio.querysets import AuditedQuerySet
+from portfolio.scoping import scope
 
 
 class OrganisationPolicy(models.Model):
@@ -100,7 +101,7 @@ class CriterionTemplate(models.Model):
 
 class GateQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> GateQuerySet:
-        return self.filter(project__in=Project.objects.visible_to(user))
+        return scope(self, user, "project__organisation")
 
 
 class Gate(models.Model):
@@ -250,7 +251,7 @@ class MeasurementSource(models.TextChoices):
 
 class MeasurementQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> MeasurementQuerySet:
-        return self.filter(project__in=Project.objects.visible_to(user))
+        return scope(self, user, "project__organisation")
 
 
 class Measurement(models.Model):
@@ -322,7 +323,7 @@ class DecisionQuerySet(models.QuerySet):
         self._refuse("update_or_create()")
 
     def visible_to(self, user) -> DecisionQuerySet:
-        return self.filter(project__in=Project.objects.visible_to(user))
+        return scope(self, user, "project__organisation")
 
     def in_force(self) -> DecisionQuerySet:
         """Decisions no later decision supersedes."""

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 
 from .api.filters import MAX_ID
-from .models import OWNER_FIELDS, KillStatus, Membership, Organisation, Project, Stage, User
+from .models import KillStatus, Membership, Organisation, Project, Stage, User
 
 
 class OwnerFilter(django_filters.ModelChoiceFilter):
@@ -18,10 +18,7 @@ class OwnerFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        condition = Q()
-        for field in OWNER_FIELDS:
-            condition |= Q(**{field: value})
-        return qs.filter(condition)
+        return qs.named(value)
 
 
 def _visible_people(request, *, organisation_id: int | None = None, keep: int | None = None):

@@ -1,7 +1,8 @@
 """Organisations, people, memberships, projects and their stage log.
 
 Reads live here as QuerySet methods; every write goes through ``portfolio.services``.
-The one scoping rule — who may see what — is ``visible_to`` on each queryset below.
+Who may see what is ``visible_to`` on each queryset below: each is one call to the single
+scoping function, ``portfolio.scoping.scope``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from .hooks import project_states
 from .querysets import AuditedQuerySet
+from .scoping import scope, scope_editable
 
 
 class Role(models.TextChoices):
@@ -116,17 +118,11 @@ class User(AbstractUser):
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user) -> OrganisationQuerySet:
         """Organisations a user may read: their memberships, or all of them for a partner."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_partner:
-            return self.all()
-        return self.filter(memberships__user=user).distinct()
+        return scope(self, user, "pk")
 
     def editable_by(self, user) -> OrganisationQuerySet:
         """Organisations in which a user may create and edit projects."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(memberships__user=user, memberships__role__in=EDITING_ROLES).distinct()
+        return scope_editable(self, user, "pk", roles=EDITING_ROLES)
 
 
 class Organisation(models.Model):
@@ -147,7 +143,7 @@ class Organisation(models.Model):
 
 class MembershipQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
-        return self.filter(organisation__in=Organisation.objects.visible_to(user))
+        return scope(self, user, "organisation")
 
 
 class Membership(models.Model):
@@ -174,23 +170,11 @@ class Membership(models.Model):
 
 class ProjectQuerySet(AuditedQuerySet):
     def visible_to(self, user) -> ProjectQuerySet:
-        """THE scoping function: every page and endpoint lists and looks up projects through it."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_partner:
-            return self.all()
-        return self.filter(
-            organisation__in=Membership.objects.filter(user=user).values("organisation")
-        )
+        """Projects of the organisations the user may read (``portfolio.scoping.scope``)."""
+        return scope(self, user, "organisation")
 
     def editable_by(self, user) -> ProjectQuerySet:
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(
-            organisation__in=Membership.objects.filter(user=user, role__in=EDITING_ROLES).values(
-                "organisation"
-            )
-        )
+        return scope_editable(self, user, "organisation", roles=EDITING_ROLES)
 
     def with_people(self) -> ProjectQuerySet:
         return self.select_related(
@@ -202,14 +186,14 @@ class ProjectQuerySet(AuditedQuerySet):
             "pm",
         )
 
-    def involving(self, user) -> ProjectQuerySet:
-        return self.filter(
-            Q(business_owner=user)
-            | Q(production_owner=user)
-            | Q(engineering_owner=user)
-            | Q(decision_maker=user)
-            | Q(pm=user)
-        )
+    def named(self, user) -> ProjectQuerySet:
+        """Projects naming ``user`` (a user or a user id) in any owner role: business,
+        production or engineering owner, decision-maker or PM (``OWNER_FIELDS``)."""
+        user_id = getattr(user, "pk", user)
+        condition = Q()
+        for field in OWNER_FIELDS:
+            condition |= Q(**{f"{field}_id": user_id})
+        return self.filter(condition)
 
     def active(self) -> ProjectQuerySet:
         return self.exclude(stage__in=[Stage.KILLED, Stage.PRODUCTION])
@@ -338,14 +322,11 @@ class Project(models.Model):
     @property
     def owners(self) -> list[tuple[str, object]]:
         """(label, user or None) for each named owner, in DOMAIN.md order."""
-        return [(self._owner_label(f), getattr(self, f)) for f in OWNER_FIELDS]
-
-    def _owner_label(self, name: str) -> str:
-        if name == "pm":
-            return "PM"
-        field = self._meta.get_field(name)
-        assert isinstance(field, models.Field)  # the owners are the project's foreign keys
-        return field.verbose_name.capitalize()
+        labels = ((owner_label(f), f) for f in OWNER_FIELDS)
+        return [
+            (label if label.isupper() else label.capitalize(), getattr(self, f))
+            for label, f in labels
+        ]
 
     @property
     def missing_owners(self) -> list[str]:
@@ -360,6 +341,13 @@ class Project(models.Model):
         if self.stage == Stage.KILLED:
             return False
         return self.stage != Stage.PROPOSED or self.kill_deadline is not None
+
+
+def owner_label(name: str) -> str:
+    """An owner role as a sentence says it: "business owner", "decision-maker", "PM"."""
+    field = Project._meta.get_field(name)
+    assert isinstance(field, models.Field)  # the owners are the project's foreign keys
+    return str(field.verbose_name)
 
 
 class StageChange(models.Model):

@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,6 +25,7 @@ from .models import (
     TokenScope,
     User,
     WorkerHeartbeat,
+    owner_label,
 )
 from .scoping import is_pm, role_in
 
@@ -39,11 +39,8 @@ PROJECT_EDITABLE_FIELDS = (
 )
 
 
-def user_role_in(*, user: User, organisation: Organisation) -> str | None:
-    return role_in(user, organisation.pk)
-
-
-def user_can_edit_project(*, user: User, project: Project) -> bool:
+def can_edit_project(user: User, project: Project) -> bool:
+    """Edit a project's fields: a PM of its organisation."""
     return is_pm(user, project.organisation_id)
 
 
@@ -183,7 +180,7 @@ def project_create(
     if via_admin:
         if not _admin_may(by, "add"):
             raise PermissionDenied("Only an admin with the right to add projects can do this.")
-    elif user_role_in(user=by, organisation=organisation) != Role.PM:
+    elif role_in(by, organisation.pk) != Role.PM:
         raise PermissionDenied("Only a PM of this organisation can register a project.")
     project = Project(
         organisation=organisation,
@@ -238,7 +235,7 @@ def project_update(*, project: Project, by: User, via_admin: bool = False, **cha
     if via_admin:
         if not _admin_may(by, "change"):
             raise PermissionDenied("Only an admin with the right to change projects can do this.")
-    elif not user_can_edit_project(user=by, project=project):
+    elif not can_edit_project(by, project):
         raise PermissionDenied("Only a PM of this organisation can edit its projects.")
     changed = project_validate_update(project=project, changes=changes)
     if changed:
@@ -375,15 +372,6 @@ def project_change_stage(
     return change
 
 
-_OWNER_LABELS = {
-    "business_owner": "business owner",
-    "production_owner": "production owner",
-    "engineering_owner": "engineering owner",
-    "decision_maker": "decision-maker",
-    "pm": "PM",
-}
-
-
 def _list_projects(named: list[tuple[Project, list[str]]], limit: int = 10) -> str:
     """“Invoice triage (decision-maker, PM), Churn radar (business owner) and 3 more”."""
     parts = [f"{p.name} ({', '.join(roles)})" for p, roles in named[:limit]]
@@ -395,12 +383,9 @@ def _list_projects(named: list[tuple[Project, list[str]]], limit: int = 10) -> s
 
 def _named_on(*, user: User, organisation_id: int) -> list[tuple[Project, list[str]]]:
     """The organisation's projects naming ``user`` as an owner, with the roles they hold."""
-    condition = Q()
-    for field in OWNER_FIELDS:
-        condition |= Q(**{f"{field}_id": user.pk})
-    projects = Project.objects.filter(condition, organisation_id=organisation_id)
+    projects = Project.objects.named(user).filter(organisation_id=organisation_id)
     return [
-        (p, [_OWNER_LABELS[f] for f in OWNER_FIELDS if getattr(p, f"{f}_id") == user.pk])
+        (p, [owner_label(f) for f in OWNER_FIELDS if getattr(p, f"{f}_id") == user.pk])
         for p in projects.order_by("name", "pk")
     ]
 

@@ -5,11 +5,17 @@ Each app lists its routes in ``tests/<app>/routes.py`` as ``ROUTES = [Route(...)
 
 - anonymous            → a login redirect (pages) or 401 (API);
 - a PM of another org  → 404, and no row anywhere changed;
-- each ``allowed`` role → below 400;
+- each ``allowed`` role → below 400 — and a GET changes no row (a read never writes);
 - each ``forbidden`` role → 403, and no row changed;
 
-and fails when a URL (or a method a class-based view of it answers) has no route case and no
-``EXEMPT`` entry.
+and, for every route that ``lists`` rows, in a world where the other organisation has rows of
+every kind: each allowed role of ``org`` (partners see everything, so not them) never sees one
+of the other organisation's rows in the body — by id in the API's ``results``, by a name or
+text only that row carries elsewhere.
+
+It fails when a URL (or a method a class-based view of it answers) has no route case and no
+``EXEMPT`` entry, and when a list — a GET of an ``*-list`` endpoint or of a URL without an
+object in it — does not say what it ``lists``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,21 @@ from typing import Any
 from django.apps import apps
 
 ROLES = ("pm", "executive", "viewer", "partner")
+
+# What a route can list. tests/test_contract.py gives the other organisation rows of each kind.
+LIST_KINDS = (
+    "organisations",
+    "memberships",
+    "projects",
+    "gates",
+    "criteria",
+    "measurements",
+    "decisions",
+    "charters",
+    "charter versions",
+    "signatures",
+    "events",  # a project's timeline
+)
 
 
 @dataclass
@@ -56,6 +77,15 @@ class Route:
     # that only the named decision-maker may make) can say so; they are still checked for
     # anonymous and foreign visitors.
     label: str = ""
+    # The kinds of rows the answer lists (``LIST_KINDS``): "projects", "gates"… For an API list
+    # the first kind is the kind of its ``results``.
+    lists: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.lists, str):
+            self.lists = (self.lists,)
+        unknown = set(self.lists) - set(LIST_KINDS)
+        assert not unknown, f"{self}: unknown kinds {unknown}; add them to LIST_KINDS"
 
     def __str__(self) -> str:
         return self.label or f"{self.method.upper()} {self.name}"

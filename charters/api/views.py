@@ -3,7 +3,6 @@ every write goes through ``charters.services`` with the same rules and messages 
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -18,7 +17,7 @@ from portfolio.api.filters import IdFilter
 from portfolio.models import Project
 
 from .. import selectors, services
-from ..models import Charter, CharterVersion, Signature, Status
+from ..models import Charter, CharterVersion, ComplianceReview, Signature, Status
 from .serializers import (
     CharterCreateSerializer,
     CharterSerializer,
@@ -60,6 +59,9 @@ class CharterFilter(filters.FilterSet):
     ),
 )
 class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """A project's charter: its versions, newest last, and how far the goalposts have moved
+    between approved versions. A charter is started once; it changes by amending."""
+
     serializer_class = CharterSerializer
     queryset = Charter.objects.select_related("project").prefetch_related(
         Prefetch("versions", queryset=CharterVersion.objects.order_by("number"))
@@ -73,8 +75,7 @@ class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         project = get_object_or_404(
             Project.objects.visible_to(request.user), pk=body.validated_data["project"]
         )
-        charter = services.charter_start(project=project, by=request.user)
-        charter = self.get_queryset().get(pk=charter.pk)
+        charter = self.write(lambda: services.charter_start(project=project, by=request.user))
         data = CharterSerializer(charter, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
@@ -89,8 +90,11 @@ class CharterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def amend(self, request: Request, pk=None) -> Response:
         charter = self.get_object()
-        version = services.charter_amend(charter=charter, by=request.user)
-        version = selectors.versions_full().get(pk=version.pk)
+        version = self.write(
+            lambda: services.charter_amend(charter=charter, by=request.user),
+            through=selectors.versions_full(),
+            scope_path=CharterVersionViewSet.scope_path,
+        )
         data = CharterVersionSerializer(version, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -132,6 +136,10 @@ class CharterVersionViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """One version of a charter: every section, its completeness, what is still missing, its
+    risk flags and signatures. A draft is edited by the project's PM; a complete draft is
+    submitted for signatures; the last required signature approves it."""
+
     serializer_class = CharterVersionSerializer
     queryset = selectors.versions_full()
     scope_path = "charter__project__organisation"
@@ -149,17 +157,17 @@ class CharterVersionViewSet(
         return self.get_paginated_response(data)
 
     def _body(self, version) -> dict:
-        version = self.get_queryset().get(pk=version.pk)
         return CharterVersionSerializer(version, context=self.get_serializer_context()).data
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         version = self.get_object()
         body = CharterVersionUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            version = services.charter_save_sections(
+        version = self.write(
+            lambda: services.charter_save_sections(
                 version=version, data=body.to_service_data(), by=request.user
             )
+        )
         return Response(self._body(version))
 
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -177,7 +185,8 @@ class CharterVersionViewSet(
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk=None) -> Response:
-        version = services.charter_submit(version=self.get_object(), by=request.user)
+        version = self.get_object()
+        version = self.write(lambda: services.charter_submit(version=version, by=request.user))
         return Response(self._body(version))
 
     @extend_schema(
@@ -195,7 +204,9 @@ class CharterVersionViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk=None) -> Response:
         version = self.get_object()
-        services.charter_sign(version=version, by=request.user)
+        version = self.write(
+            lambda: services.charter_sign(version=version, by=request.user), result=version
+        )
         return Response(self._body(version))
 
     @extend_schema(
@@ -209,7 +220,10 @@ class CharterVersionViewSet(
     @action(detail=True, methods=["post"], url_path="withdraw-signature")
     def withdraw_signature(self, request: Request, pk=None) -> Response:
         version = self.get_object()
-        services.charter_withdraw_signature(version=version, by=request.user)
+        version = self.write(
+            lambda: services.charter_withdraw_signature(version=version, by=request.user),
+            result=version,
+        )
         return Response(self._body(version))
 
     @extend_schema(
@@ -227,8 +241,11 @@ class CharterVersionViewSet(
         version = self.get_object()
         body = RequestChangesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.charter_request_changes(
-            version=version, by=request.user, comment=body.validated_data.get("comment", "")
+        version = self.write(
+            lambda: services.charter_request_changes(
+                version=version, by=request.user, comment=body.validated_data.get("comment", "")
+            ),
+            result=version,
         )
         return Response(self._body(version))
 
@@ -248,8 +265,12 @@ class CharterVersionViewSet(
         version = self.get_object()
         body = ComplianceReviewInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        review = services.charter_record_compliance_review(
-            version=version, by=request.user, note=body.validated_data.get("note", "")
+        review = self.write(
+            lambda: services.charter_record_compliance_review(
+                version=version, by=request.user, note=body.validated_data.get("note", "")
+            ),
+            through=ComplianceReview.objects.all(),
+            scope_path="version__charter__project__organisation",
         )
         return Response(ComplianceReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 

@@ -1,12 +1,12 @@
 """/api/v1/ endpoints for gates, criteria, measurements, decisions and the timeline.
 
 Querysets come through the scoping rule (``ScopedViewSetMixin``); writes through
-``decisions.services``, the same functions the pages call. Decisions have no update or delete:
+``decisions.services``, the same functions the pages call, by way of
+``ScopedViewSetMixin.write``. Decisions have no update or delete:
 PUT, PATCH and DELETE answer 405."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -56,6 +56,9 @@ def _gate_states(gates) -> dict:
     retrieve=extend_schema(summary="One gate with its criteria and their state now"),
 )
 class GateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A gate of a project (graduation from PoC to pilot, or pilot to production) with each of
+    its criteria and whether it is met now. Gates open and close through decisions."""
+
     serializer_class = GateSerializer
     queryset = Gate.objects.all()
     scope_path = "project__organisation"
@@ -96,6 +99,9 @@ class GateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="One criterion with its state now"),
 )
 class CriterionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A criterion of a gate and its state now: automatic ones are computed from the charter
+    and the measurements; manual ones are marked met or not met with evidence."""
+
     serializer_class = CriterionSerializer
     queryset = GateCriterion.objects.all()
     scope_path = "gate__project__organisation"
@@ -144,13 +150,16 @@ class CriterionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
                 raise ValidationError(
                     {"evidence_measurement": ["No such measurement of this project."]}
                 )
-        services.criterion_mark(
-            criterion=criterion,
-            state=data["state"],
-            by=request.user,
-            evidence_text=data["evidence_text"],
-            evidence_url=data["evidence_url"],
-            evidence_measurement=measurement,
+        criterion = self.write(
+            lambda: services.criterion_mark(
+                criterion=criterion,
+                state=data["state"],
+                by=request.user,
+                evidence_text=data["evidence_text"],
+                evidence_url=data["evidence_url"],
+                evidence_measurement=measurement,
+            ),
+            result=criterion,
         )
         return Response(
             CriterionSerializer(criterion, context={"statuses": self._statuses([criterion])}).data
@@ -192,8 +201,8 @@ class MeasurementViewSet(
         data = serializer.validated_data
         project = _visible_project(request, data["project_id"])
         token = request.auth if isinstance(request.auth, PersonalAccessToken) else None
-        with transaction.atomic():
-            m = services.measurement_record(
+        m = self.write(
+            lambda: services.measurement_record(
                 project=project,
                 kind=data["kind"],
                 value=data["value"],
@@ -203,6 +212,7 @@ class MeasurementViewSet(
                 source=MeasurementSource.API,
                 token_name=token.name if token else "",
             )
+        )
         return Response(self.get_serializer(m).data, status=status.HTTP_201_CREATED)
 
 
@@ -252,10 +262,11 @@ class DecisionViewSet(
             gate = Gate.objects.filter(pk=gate, project=project).first()
             if gate is None:
                 raise ValidationError({"gate": ["No such gate of this project."]})
-        decision = services.decision_record(
-            project=project, by=request.user, supersedes=supersedes, gate=gate, **data
+        decision = self.write(
+            lambda: services.decision_record(
+                project=project, by=request.user, supersedes=supersedes, gate=gate, **data
+            )
         )
-        decision = self.get_queryset().get(pk=decision.pk)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,10 +1,20 @@
 """The base of every API viewset: the queryset is narrowed by the scoping rule before anything
-else happens, so a subclass cannot forget it. A foreign object is therefore a 404."""
+else happens, so a subclass cannot forget it — and cannot override it: ``get_queryset`` and
+``get_object`` are refused at import. A foreign object is therefore a 404. Every write goes
+through ``ScopedViewSetMixin.write``: the service in a transaction, its result read back
+through the caller's scope."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
@@ -12,7 +22,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from portfolio.scoping import scope
+from portfolio.scoping import refuse_overrides, scope
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -71,6 +81,19 @@ def _field_errors_for(request_serializer) -> type[serializers.Serializer]:
 class GatehouseAutoSchema(AutoSchema):
     """Documents the error answers every endpoint can give, so each tool knows what to expect."""
 
+    def get_description(self) -> str:
+        """Our own words only: the docstring of the action when the viewset itself defines it,
+        else the viewset's own docstring — never one inherited from a base class (ours or
+        DRF's). ``extend_schema(description=…)`` still wins over both."""
+        view_class = type(self.view)
+        name = getattr(self.view, "action", None) or self.method.lower()
+        method = view_class.__dict__.get(name)
+        doc = None
+        if getattr(method, "__qualname__", "") == f"{view_class.__qualname__}.{name}":
+            doc = method.__doc__
+        doc = doc or view_class.__dict__.get("__doc__")
+        return inspect.cleandoc(doc) if doc else ""
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
@@ -108,20 +131,74 @@ class GatehouseAutoSchema(AutoSchema):
 
 
 class ScopedViewSetMixin:
-    """Set ``queryset`` and ``scope_path`` (the lookup from the model to its organisation)."""
+    """Set ``queryset`` and ``scope_path`` (the lookup from the model to its organisation).
+
+    To annotate, join or narrow, define ``narrow_queryset(self, queryset)``: it receives the
+    scoped queryset, and what it returns is scoped again, so it can never widen. Defining
+    ``get_queryset`` or ``get_object`` is a TypeError at import, unless the method is marked
+    ``@unscoped_queryset(reason="…")`` (``portfolio.scoping``): the one, named escape hatch.
+    Writes go through ``write``. (The API schema never shows this text: see
+    ``GatehouseAutoSchema.get_description``.)
+    """
 
     scope_path: str = "organisation"
     schema = GatehouseAutoSchema()
 
-    def get_queryset(self):
-        return scope(super().get_queryset(), self.request.user, self.scope_path)
+    PROTECTED = {
+        "get_queryset": "Annotate or narrow the scoped queryset in narrow_queryset(self, "
+        "queryset) instead.",
+        "get_object": "DRF's get_object already looks up through the scoped get_queryset.",
+    }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        refuse_overrides(cls, ScopedViewSetMixin.PROTECTED)
+
+    def get_queryset(self) -> QuerySet:
+        user = self.request.user
+        scoped = scope(super().get_queryset(), user, self.scope_path)
+        if type(self).narrow_queryset is ScopedViewSetMixin.narrow_queryset:
+            return scoped
+        return scope(self.narrow_queryset(scoped), user, self.scope_path)
+
+    def narrow_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def write(
+        self,
+        service: Callable[[], Any],
+        *,
+        result: Model | None = None,
+        through: QuerySet | None = None,
+        scope_path: str | None = None,
+    ) -> Any:
+        """The one way an endpoint writes. ``service`` — no arguments, it calls one service
+        function — runs in a transaction; inside it, the object written is read again through
+        the caller's scope and returned. Fails closed: outside the scope is a 403 with the
+        reason, and nothing is saved.
+
+        ``result``: the object to read again when the service returns something else (the
+        version a signature is on). ``through`` + ``scope_path``: read it from another queryset
+        (another kind of object than this viewset's), scoped here by ``scope_path``."""
+        if (through is None) != (scope_path is None):
+            raise TypeError("write(): give both through= and scope_path=, or neither.")
+        readable = (
+            self.get_queryset()
+            if through is None
+            else scope(through, self.request.user, scope_path)
+        )
+        with transaction.atomic():
+            written = service()
+            target = written if result is None else result
+            try:
+                return readable.get(pk=target.pk)
+            except ObjectDoesNotExist:
+                raise exceptions.PermissionDenied(
+                    "The result would be outside the organisations you can see; nothing was saved."
+                ) from None
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    pass
-
-
-class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
 
 

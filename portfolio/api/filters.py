@@ -11,11 +11,10 @@ import django_filters
 import django_filters.rest_framework
 from django import forms
 from django.db import models
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from portfolio.models import OWNER_FIELDS, KillStatus, Membership, Project, Role, Stage
+from portfolio.models import KillStatus, Membership, Project, Role, Stage
 
 # The largest id a 64-bit primary key holds; larger numbers would overflow SQLite's INTEGER.
 MAX_ID = 2**63 - 1
@@ -126,10 +125,7 @@ class ProjectFilter(OrganisationFilterMixin):
     def filter_owner(self, queryset, name, value):
         if not known_id(value):
             return queryset.none()
-        condition = Q()
-        for field in OWNER_FIELDS:
-            condition |= Q(**{f"{field}_id": value})
-        return queryset.filter(condition)
+        return queryset.named(value)
 
 
 class MembershipFilter(OrganisationFilterMixin):

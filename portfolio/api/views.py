@@ -3,8 +3,6 @@ viewsets), every write through ``portfolio.services``."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,8 +11,9 @@ from rest_framework.response import Response
 
 from portfolio import services
 from portfolio.models import Membership, Organisation, Project, User
+from portfolio.scoping import unscoped_queryset
 
-from .base import GatehouseAutoSchema, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from .base import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from .filters import MembershipFilter, ProjectFilter
 from .serializers import (
     MembershipSerializer,
@@ -37,11 +36,11 @@ class OrganisationViewSet(ScopedReadOnlyViewSet):
     scope_path = "pk"
     search_fields = ["name", "slug"]
 
-    def get_queryset(self):
+    def narrow_queryset(self, queryset):
         my_role = Membership.objects.filter(
             organisation=OuterRef("pk"), user_id=self.request.user.pk
         ).values("role")[:1]
-        return super().get_queryset().annotate(role=Subquery(my_role))
+        return queryset.annotate(role=Subquery(my_role))
 
 
 @extend_schema_view(
@@ -88,27 +87,18 @@ class ProjectViewSet(
     filterset_class = ProjectFilter
     search_fields = ["name"]
 
-    def get_queryset(self):
+    def narrow_queryset(self, queryset):
         # The derived states are computed for today, so per request, on the scoped queryset.
-        return super().get_queryset().with_states()
-
-    def _reread(self, project: Project) -> Project:
-        """Fail closed: the written project must still be inside the caller's scope."""
-        try:
-            return self.get_queryset().get(pk=project.pk)
-        except Project.DoesNotExist as exc:
-            raise PermissionDenied(
-                "The result would be outside the organisations you can see."
-            ) from exc
+        return queryset.with_states()
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = ProjectCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            project = services.project_create(by=request.user, **serializer.validated_data)
-            project = self._reread(project)
+        project = self.write(
+            lambda: services.project_create(by=request.user, **serializer.validated_data)
+        )
         body = ProjectSerializer(project, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
@@ -117,11 +107,11 @@ class ProjectViewSet(
         project = self.get_object()
         serializer = self.get_serializer(project, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            project = services.project_update(
+        project = self.write(
+            lambda: services.project_update(
                 project=project, by=request.user, **serializer.validated_data
             )
-            project = self._reread(project)
+        )
         return Response(self.get_serializer(project).data)
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
@@ -135,16 +125,19 @@ class ProjectViewSet(
         filters=False,
     )
 )
-class MeViewSet(viewsets.GenericViewSet):
-    """``/api/v1/me/``: lets a tool check whose token it holds and what it may reach."""
+class MeViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Whose token (or session) this is, and the organisations and role it reaches: lets a tool
+    check what it holds before it reads or writes."""
 
     serializer_class = MeSerializer
     pagination_class = None
     filter_backends: list = []
-    schema = GatehouseAutoSchema()
 
+    @unscoped_queryset(
+        reason="only ever the caller's own user row: a person is not inside one organisation, "
+        "and there is nobody else to find here"
+    )
     def get_queryset(self):
-        # Only ever the caller: there is nobody else to find here.
         return User.objects.filter(pk=self.request.user.pk)
 
     def list(self, request: Request) -> Response:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from portfolio.models import Project
-from portfolio.scoping import role_in
+from portfolio.scoping import refuse_overrides, role_in
 
 
 class ProjectScopedMixin(LoginRequiredMixin):
@@ -15,23 +15,40 @@ class ProjectScopedMixin(LoginRequiredMixin):
 
     ``allowed_roles``: None means anyone who may see the project (members and partners);
     otherwise the membership roles that may use this page — others get 403.
+
+    A subclass that defines ``get_project`` (how the project is looked up), ``get_queryset``
+    or ``get_object`` is a TypeError at import, unless the method is marked
+    ``@unscoped_queryset(reason="…")`` (``portfolio.scoping``): the one, named escape hatch.
     """
 
     project_url_kwarg = "project_pk"
     allowed_roles: frozenset[str] | None = None
 
+    PROTECTED = {
+        "get_project": "Use self.project: it is already looked up through the scope.",
+        "get_queryset": "Start from self.project (or a visible_to queryset) instead.",
+        "get_object": "Look the object up among self.project's rows instead.",
+    }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        refuse_overrides(cls, ProjectScopedMixin.PROTECTED)
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.project = get_object_or_404(
-            Project.objects.visible_to(request.user).with_people(),
-            pk=kwargs[self.project_url_kwarg],
-        )
+        self.project = self.get_project()
         if self.allowed_roles is not None and (
             role_in(request.user, self.project.organisation_id) not in self.allowed_roles
         ):
             raise PermissionDenied("Your role in this organisation does not allow this.")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_project(self) -> Project:
+        return get_object_or_404(
+            Project.objects.visible_to(self.request.user).with_people(),
+            pk=self.kwargs[self.project_url_kwarg],
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(project=self.project, **kwargs)

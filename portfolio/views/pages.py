@@ -34,7 +34,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         # What needs attention first: projects in flight by their next deadline (overdue ones
         # on top, undated ones after), then those in production, then the graveyard.
         mine = list(
-            visible.involving(user)
+            visible.named(user)
             .with_people()
             .with_states()
             .annotate(

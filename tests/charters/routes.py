@@ -80,11 +80,16 @@ def _charter(make):
 
 ROUTES = [
     # Pages
-    Route("charters:signoffs", scoped=False),
+    Route("charters:signoffs", scoped=False, lists=("charter versions", "charters")),
     Route("charters:detail", kwargs=_project, label="GET charters:detail (no charter)"),
-    Route("charters:detail", kwargs=_approved, label="GET charters:detail (approved)"),
+    Route(
+        "charters:detail",
+        kwargs=_approved,
+        label="GET charters:detail (approved)",
+        lists=("charter versions", "signatures"),
+    ),
     Route("charters:start", kwargs=_project, method="post", **EDIT),
-    Route("charters:edit", kwargs=_draft, **EDIT),
+    Route("charters:edit", kwargs=_draft, lists="memberships", **EDIT),  # people to name
     Route(
         "charters:section",
         kwargs=lambda w: {**_draft(w), "section": "problem"},
@@ -101,7 +106,7 @@ ROUTES = [
     ),
     Route("charters:row-remove", kwargs=_row, method="post", **EDIT),
     Route("charters:submit", kwargs=_complete, method="post", **EDIT),
-    Route("charters:sign", kwargs=_review, label="GET charters:sign"),
+    Route("charters:sign", kwargs=_review, label="GET charters:sign", lists="signatures"),
     Route("charters:sign", kwargs=_review, method="post", **SIGN),
     Route(
         "charters:request-changes",
@@ -113,7 +118,7 @@ ROUTES = [
     ),
     Route("charters:withdraw", kwargs=_signed, method="post", **SIGN),
     Route("charters:amend", kwargs=_approved, method="post", **EDIT),
-    Route("charters:history", kwargs=_approved),
+    Route("charters:history", kwargs=_approved, lists="charter versions"),
     Route(
         "charters:compliance-review",
         kwargs=_reviewed_by_viewer,
@@ -123,7 +128,7 @@ ROUTES = [
         forbidden=("pm", "executive", "partner"),
     ),
     # API
-    Route("api:charter-list", api=True, scoped=False),
+    Route("api:charter-list", api=True, scoped=False, lists="charters"),
     Route(
         "api:charter-list",
         method="post",
@@ -134,7 +139,7 @@ ROUTES = [
     ),
     Route("api:charter-detail", kwargs=_charter(_draft), api=True),
     Route("api:charter-amend", kwargs=_charter(_approved), method="post", api=True, **EDIT),
-    Route("api:charter-version-list", api=True, scoped=False),
+    Route("api:charter-version-list", api=True, scoped=False, lists="charter versions"),
     Route("api:charter-version-detail", kwargs=_version(_draft), api=True),
     Route(
         "api:charter-version-detail",
@@ -165,7 +170,7 @@ ROUTES = [
         allowed=("pm", "executive"),
         forbidden=("viewer", "partner"),
     ),
-    Route("api:charter-version-signatures", kwargs=_version(_signed), api=True),
+    Route("api:charter-version-signatures", kwargs=_version(_signed), api=True, lists="signatures"),
     Route(
         "api:charter-version-compliance-review",
         kwargs=_version(_reviewed_by_viewer),

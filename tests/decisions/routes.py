@@ -63,9 +63,13 @@ KILL = {
 
 ROUTES = [
     # Pages
-    Route("decisions:due", scoped=False),
-    Route("decisions:gate", kwargs=_project),
-    Route("decisions:timeline", kwargs=_project),
+    Route("decisions:due", scoped=False, lists=("gates", "decisions", "projects")),
+    Route(
+        "decisions:gate",
+        kwargs=_project,
+        lists=("gates", "criteria", "measurements", "decisions"),
+    ),
+    Route("decisions:timeline", kwargs=_project, lists="events"),
     Route("decisions:ownership", kwargs=_project),
     # Only the named production owner may accept (world.project names none): everyone is refused.
     Route(
@@ -110,9 +114,9 @@ ROUTES = [
         forbidden=("pm", "viewer", "partner"),
     ),
     # API
-    Route("api:gate-list", api=True, scoped=False),
+    Route("api:gate-list", api=True, scoped=False, lists="gates"),
     Route("api:gate-detail", kwargs=_gate, api=True),
-    Route("api:criterion-list", api=True, scoped=False),
+    Route("api:criterion-list", api=True, scoped=False, lists="criteria"),
     Route("api:criterion-detail", kwargs=_criterion, api=True),
     Route(
         "api:criterion-mark",
@@ -123,7 +127,7 @@ ROUTES = [
         allowed=EDITORS,
         forbidden=READERS_ONLY,
     ),
-    Route("api:measurement-list", api=True, scoped=False),
+    Route("api:measurement-list", api=True, scoped=False, lists="measurements"),
     Route("api:measurement-detail", kwargs=_measurement, api=True),
     Route(
         "api:measurement-list",
@@ -134,7 +138,7 @@ ROUTES = [
         forbidden=READERS_ONLY,
         label="POST api:measurement-list (create)",
     ),
-    Route("api:decision-list", api=True, scoped=False),
+    Route("api:decision-list", api=True, scoped=False, lists="decisions"),
     Route("api:decision-detail", kwargs=_decision, api=True),
     Route(
         "api:decision-list",
@@ -151,5 +155,5 @@ ROUTES = [
         forbidden=("pm", "viewer", "partner"),
         label="POST api:decision-list (create)",
     ),
-    Route("api:project-timeline-list", kwargs=_project, api=True),
+    Route("api:project-timeline-list", kwargs=_project, api=True, lists="events"),
 ]

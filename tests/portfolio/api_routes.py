@@ -17,11 +17,11 @@ def _pm_membership(w):
 
 ROUTES = [
     # About the caller: nothing foreign to find.
-    Route(name="api:me-list", api=True, scoped=False),
+    Route(name="api:me-list", api=True, scoped=False, lists="organisations"),
     # Lists answer 200 to everyone with what they may see; what that is is tested in test_api.
-    Route(name="api:organisation-list", api=True, scoped=False),
-    Route(name="api:membership-list", api=True, scoped=False),
-    Route(name="api:project-list", api=True, scoped=False),
+    Route(name="api:organisation-list", api=True, scoped=False, lists="organisations"),
+    Route(name="api:membership-list", api=True, scoped=False, lists="memberships"),
+    Route(name="api:project-list", api=True, scoped=False, lists="projects"),
     Route(name="api:organisation-detail", kwargs=lambda w: {"pk": w.org.pk}, api=True),
     Route(name="api:membership-detail", kwargs=_pm_membership, api=True),
     Route(name="api:project-detail", kwargs=_project, api=True, allowed=ROLES),

@@ -24,9 +24,10 @@ def _pm_token(w) -> dict:
 
 
 ROUTES = [
-    Route("portfolio:home", scoped=False),
-    Route("profile", scoped=False),
-    Route("password_change", scoped=False),
+    # Every page lists the visitor's organisations in its switcher.
+    Route("portfolio:home", scoped=False, lists=("projects", "organisations")),
+    Route("profile", scoped=False, lists=("memberships", "organisations")),
+    Route("password_change", scoped=False, lists="organisations"),
     # A wrong old password: the form answers with its error and changes nothing.
     Route(
         "password_change",
@@ -38,7 +39,7 @@ ROUTES = [
         },
         scoped=False,
     ),
-    Route("password_change_done", scoped=False),
+    Route("password_change_done", scoped=False, lists="organisations"),
     Route(
         "token-create",
         method="post",
@@ -59,10 +60,15 @@ ROUTES = [
         method="post",
         data=lambda w: {"organisation": w.org.pk},
     ),
-    Route("portfolio:project-list", scoped=False),
+    Route(
+        "portfolio:project-list",
+        scoped=False,
+        lists=("projects", "organisations", "memberships"),  # the owner filter offers members
+    ),
     Route(
         "portfolio:project-detail",
         kwargs=lambda w: {"project_pk": w.project.pk},
+        lists=("gates", "criteria", "measurements", "decisions", "charters"),
     ),
     # Creating is not about an existing object: a foreign organisation id in the POST is a
     # field error, asserted in test_views.
@@ -71,6 +77,7 @@ ROUTES = [
         allowed=("pm",),
         forbidden=("executive", "viewer", "partner"),
         scoped=False,
+        lists=("organisations", "memberships"),
     ),
     Route(
         "portfolio:project-create",
@@ -85,12 +92,14 @@ ROUTES = [
         data=lambda w: {"organisation": w.org.pk},
         allowed=("pm",),
         forbidden=("executive", "viewer", "partner"),
+        lists="memberships",
     ),
     Route(
         "portfolio:project-edit",
         kwargs=lambda w: {"project_pk": w.project.pk},
         allowed=("pm",),
         forbidden=("executive", "viewer", "partner"),
+        lists="memberships",  # the owner choices
     ),
     Route(
         "portfolio:project-edit",

@@ -44,3 +44,14 @@ def test_timebox_end_before_start_refused_by_database(org):
 
 def test_stage_is_not_editable_in_forms():
     assert Project._meta.get_field("stage").editable is False
+
+
+@pytest.mark.parametrize(
+    "field", ["business_owner", "production_owner", "engineering_owner", "decision_maker", "pm"]
+)
+def test_named_finds_a_person_in_any_owner_role_by_user_or_id(org, field):
+    person = member(org, "viewer")
+    named = ProjectFactory(organisation=org, **{field: person})
+    ProjectFactory(organisation=org)  # names someone else, or nobody
+    assert list(Project.objects.named(person)) == [named]
+    assert list(Project.objects.named(person.pk)) == [named]
