@@ -35,6 +35,7 @@ def project_panel(request, project) -> dict:
         my_roles=selectors.roles_to_sign(version, request.user)
         if version.status == Status.IN_REVIEW
         else [],
+        can_sign=permissions.can_sign(request.user, version),
     )
     if version.status == Status.DRAFT:
         context.update(

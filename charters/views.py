@@ -404,6 +404,7 @@ class SignView(CharterMixin, View):
             "version": version,
             "signatures": selectors.signature_status(version),
             "my_roles": selectors.roles_to_sign(version, self.request.user),
+            "can_sign": permissions.can_sign(self.request.user, version),
             "signed_by_me": [
                 s
                 for s in selectors.active_signatures(version)
@@ -532,6 +533,7 @@ class CharterDetailView(CharterMixin, View):
                 "my_roles": selectors.roles_to_sign(version, request.user)
                 if version.status == Status.IN_REVIEW
                 else [],
+                "can_sign": permissions.can_sign(request.user, version),
                 "can_edit": self.can_edit(),
                 "completeness": selectors.completeness(version),
                 "flags": selectors.version_flags(version),

@@ -77,7 +77,7 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
         "decisions": decisions,
         "latest_in_force": latest_in_force,
         "can_supersede": can_decide and latest_in_force is not None,
-        "is_production_owner": project.production_owner_id == user.pk,
+        "is_production_owner": permissions.can_accept_ownership(user, project),
     }
 
 

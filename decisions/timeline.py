@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from charters.models import CharterVersion, Signature
 from portfolio.audit import Action
 from portfolio.models import AuditEvent, Project, StageChange
 
@@ -62,10 +63,6 @@ def _sources(project: Project) -> list:
             "at",
         ),
     ]
-    try:
-        from charters.models import CharterVersion, Signature
-    except ImportError:  # pragma: no cover
-        return sources
     sources.append(
         _rows(CharterVersion.objects.filter(charter__project=project), "version", "created_at")
     )
@@ -218,10 +215,6 @@ def _loaders():
         ),
         "audit": AuditEvent.objects.select_related("actor"),
     }
-    try:
-        from charters.models import CharterVersion, Signature
-    except ImportError:  # pragma: no cover
-        return loaders
     loaders["version"] = CharterVersion.objects.select_related("created_by", "charter")
     loaders["signature"] = Signature.objects.select_related("signer", "version")
     return loaders

@@ -21,17 +21,15 @@ from django.views.generic import TemplateView
 
 from portfolio.forms import add_service_errors
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
-from portfolio.models import Role
 from portfolio.views.mixins import ProjectScopedMixin
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm
 from .models import Decision, Gate, GateCriterion, KillReason, MeasurementSource
 from .panels import gate_context
 from .timeline import hydrate, timeline_page
 
 GATE_PARTIAL = "decisions/partials/gate.html"
-EDITING = frozenset({Role.PM, Role.EXECUTIVE})
 
 
 def _project_url(project) -> str:
@@ -55,7 +53,7 @@ class GatePageView(ProjectScopedMixin, View):
 
 
 class CriterionMarkView(ProjectScopedMixin, View):
-    allowed_roles = EDITING
+    permission = permissions.can_mark_criterion
 
     def post(self, request, project_pk, criterion_pk):
         criterion = get_object_or_404(
@@ -92,7 +90,7 @@ class CriterionMarkView(ProjectScopedMixin, View):
 
 
 class MeasurementCreateView(ProjectScopedMixin, View):
-    allowed_roles = EDITING
+    permission = permissions.can_record_measurement
 
     def post(self, request, project_pk):
         form = MeasurementForm(request.POST, prefix="m")
@@ -193,7 +191,7 @@ class OwnershipView(ProjectScopedMixin, TemplateView):
         return super().get_context_data(
             facts=facts,
             acceptance=facts.acceptance,
-            is_owner=self.project.production_owner_id == self.request.user.pk,
+            is_owner=permissions.can_accept_ownership(self.request.user, self.project),
             **kwargs,
         )
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from portfolio.models import Project
-from portfolio.scoping import refuse_overrides, role_in
+from portfolio.scoping import refuse_overrides
 
 
 class ProjectScopedMixin(LoginRequiredMixin):
     """Resolves ``self.project`` from the URL through ``Project.objects.visible_to``.
 
-    ``allowed_roles``: None means anyone who may see the project (members and partners);
-    otherwise the membership roles that may use this page — others get 403.
+    ``permission``: None means anyone who may see the project (members and partners);
+    otherwise the predicate of the act the page performs (``can_edit_project``,
+    ``decisions.permissions.can_mark_criterion``…) — the same one the service and the button
+    use; whoever it refuses gets 403.
 
     A subclass that defines ``get_project`` (how the project is looked up), ``get_queryset``
     or ``get_object`` is a TypeError at import, unless the method is marked
@@ -22,7 +26,7 @@ class ProjectScopedMixin(LoginRequiredMixin):
     """
 
     project_url_kwarg = "project_pk"
-    allowed_roles: frozenset[str] | None = None
+    permission: Callable[[object, Project], bool] | None = None
 
     PROTECTED = {
         "get_project": "Use self.project: it is already looked up through the scope.",
@@ -38,9 +42,8 @@ class ProjectScopedMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.project = self.get_project()
-        if self.allowed_roles is not None and (
-            role_in(request.user, self.project.organisation_id) not in self.allowed_roles
-        ):
+        permission = type(self).permission
+        if permission is not None and not permission(request.user, self.project):
             raise PermissionDenied("Your role in this organisation does not allow this.")
         return super().dispatch(request, *args, **kwargs)
 

@@ -19,7 +19,7 @@ from portfolio.filters import ProjectFilter
 from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.hooks import project_states
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
-from portfolio.models import OWNER_FIELDS, Organisation, Project, Role
+from portfolio.models import OWNER_FIELDS, Organisation, Project
 from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm
 from portfolio.views.mixins import ProjectScopedMixin
@@ -65,7 +65,7 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
         return super().get_context_data(
             states=states,
             stage_changes=list(project.stage_changes.select_related("changed_by")),
-            can_edit=is_pm(self.request.user, project.organisation_id),
+            can_edit=services.can_edit_project(self.request.user, project),
             panels=project_panels.render(self.request, project),
             **kwargs,
         )
@@ -118,7 +118,7 @@ class ProjectCreateView(LoginRequiredMixin, View):
 
 
 class ProjectEditView(ProjectScopedMixin, View):
-    allowed_roles = frozenset({Role.PM.value})
+    permission = services.can_edit_project
     template_name = "portfolio/project_form.html"
 
     def get(self, request: HttpRequest, project_pk: int) -> HttpResponse:
