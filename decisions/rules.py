@@ -158,11 +158,12 @@ def kill_pending() -> Case:
 
 
 def next_due() -> Case:
-    """The nearest of the current gate's due date and the kill deadline, for a project in flight."""
+    """The nearest of the current gate's due date and the kill deadline, for a project in flight.
+    A kill deadline the metric has met is behind the project: only the gate's date is ahead."""
     return Case(
         When(~Q(stage__in=ACTIVE_STAGES), then=Value(None)),
+        When(Q(kill_deadline__isnull=True) | Q(threshold_met=True), then=F("gate_due")),
         When(gate_due__isnull=True, then=F("kill_deadline")),
-        When(kill_deadline__isnull=True, then=F("gate_due")),
         When(gate_due__lte=F("kill_deadline"), then=F("gate_due")),
         default=F("kill_deadline"),
         output_field=DateField(),
