@@ -24,6 +24,7 @@ COPY . .
 # production settings' start-up checks and are not kept in the image.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    GATEHOUSE_BASE_URL=https://build.invalid \
     python manage.py collectstatic --no-input --verbosity 0
 
 RUN useradd --system --uid 1000 --home-dir /app gatehouse \

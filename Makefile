@@ -61,7 +61,7 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	DATABASE_URL=postgres://gatehouse@localhost/gatehouse REDIS_URL=redis://localhost:6379/0 \
-	ALLOWED_HOSTS=gatehouse.example.com \
+	ALLOWED_HOSTS=gatehouse.example.com GATEHOUSE_BASE_URL=https://gatehouse.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install system-deps

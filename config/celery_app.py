@@ -8,6 +8,7 @@ than its period so a backlog after downtime runs once, not once per missed beat.
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -21,5 +22,11 @@ app.conf.beat_schedule = {
         "task": "portfolio.tasks.record_heartbeat",
         "schedule": 60.0,
         "options": {"expires": 50},
+    },
+    # Everything due — reminders, escalations, lapse policies, the weekly digest — claimed once.
+    "decisions-sweep-reminders": {
+        "task": "decisions.tasks.sweep_reminders",
+        "schedule": float(settings.GATEHOUSE_SWEEP_EVERY_SECONDS),
+        "options": {"expires": settings.GATEHOUSE_SWEEP_EVERY_SECONDS * 0.9},
     },
 }

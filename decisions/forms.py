@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import KillReason, MarkState, MeasurementKind, Outcome
+from .models import PERSON_KILL_REASONS, MarkState, MeasurementKind, Outcome
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -66,7 +66,7 @@ class DecisionForm(forms.Form):
     reason_category = forms.ChoiceField(
         label="Kill reason",
         required=False,
-        choices=[("", "— choose —"), *KillReason.choices],
+        choices=[("", "— choose —"), *PERSON_KILL_REASONS],
     )
     new_kill_deadline = forms.DateField(label="New kill deadline", required=False, widget=DATE)
     # Extend: the gate's new decision date. Go: the decision date of the next gate.

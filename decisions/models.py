@@ -26,8 +26,18 @@ from portfolio.querysets import AuditedQuerySet
 from portfolio.scoping import scope
 
 
+class LapsePolicy(models.TextChoices):
+    """What happens when a PoC stays kill pending past its grace period (DOMAIN.md "A lapse has
+    a default")."""
+
+    REMIND = "remind", "Remind only"
+    ESCALATE = "escalate", "Escalate to the organisation's executives and the partners"
+    KILL = "kill", "Kill automatically"
+
+
 class OrganisationPolicy(models.Model):
-    """Per-organisation rules for gates. Without a row the defaults apply."""
+    """Per-organisation rules for gates and reminders. Without a row the defaults apply.
+    Edited in the admin, where every change is audited."""
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, related_name="gate_policy"
@@ -43,6 +53,31 @@ class OrganisationPolicy(models.Model):
         "decision) after which a project in flight counts as stalled. Empty: the firm's default "
         "(GATEHOUSE_STALLED_AFTER_DAYS, 21 unless configured).",
     )
+    lapse_policy = models.CharField(
+        "when a kill deadline lapses",
+        max_length=12,
+        choices=LapsePolicy.choices,
+        default=LapsePolicy.REMIND,
+        help_text="What happens to a kill-pending PoC once its grace period is over.",
+    )
+    lapse_grace_days = models.PositiveSmallIntegerField(
+        "grace period (days)",
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="Days a PoC may stay kill pending before the lapse policy applies.",
+    )
+    remind_every_days = models.PositiveSmallIntegerField(
+        "repeat lapse reminders every (days)",
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="While a date stays lapsed with no decision, its reminder repeats this often.",
+    )
+    signatures_wait_days = models.PositiveSmallIntegerField(
+        "chase signatures after (days)",
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="A charter in review this long reminds the signers who have not signed.",
+    )
 
     class Meta:
         verbose_name = "organisation policy"
@@ -53,6 +88,15 @@ class OrganisationPolicy(models.Model):
 
 
 DEFAULT_MAX_EXTENSIONS = 1
+# The defaults of an organisation without a policy row (the model's field defaults).
+DEFAULT_POLICY = {
+    "max_extensions_per_gate": 1,
+    "stalled_after_days": None,
+    "lapse_policy": LapsePolicy.REMIND.value,
+    "lapse_grace_days": 7,
+    "remind_every_days": 3,
+    "signatures_wait_days": 5,
+}
 
 
 class CriterionKind(models.TextChoices):
@@ -296,6 +340,12 @@ class KillReason(models.TextChoices):
     BUSINESS_CASE_NOT_MADE = "business_case_not_made", "Business case not made"
     SPONSOR_CHANGED_DIRECTION = "sponsor_changed_direction", "Sponsor changed direction"
     OTHER = "other", "Other"
+    # Not a person's choice: the reason of an automatic kill by the organisation's lapse policy.
+    DECISION_LAPSED = "decision_lapsed", "Decision lapsed"
+
+
+# The reasons a decision-maker chooses from (a lapse is the policy's reason, never theirs).
+PERSON_KILL_REASONS = [(v, label) for v, label in KillReason.choices if v != "decision_lapsed"]
 
 
 class DecisionImmutable(RuntimeError):
@@ -335,7 +385,17 @@ class Decision(models.Model):
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The person who decided; empty when the organisation's policy did.",
+    )
+    decided_by_policy = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For an automatic kill: the lapse policy that made it, with its grace period.",
     )
     decided_at = models.DateTimeField(default=timezone.now)
     rationale = models.TextField(blank=True)
@@ -383,6 +443,11 @@ class Decision(models.Model):
                 condition=Q(supersedes__isnull=True) | ~Q(supersede_reason=""),
                 name="supersede_has_reason",
             ),
+            models.CheckConstraint(
+                condition=(Q(decided_by__isnull=False) & Q(decided_by_policy=""))
+                | (Q(decided_by__isnull=True) & ~Q(decided_by_policy="")),
+                name="decided_by_a_person_or_the_policy",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -398,3 +463,164 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DecisionImmutable("Decisions are append-only: a recorded decision cannot be deleted.")
+
+
+# --- reminders, notifications and the calendar feed (DOMAIN.md "Reminders and escalation") ----
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "A gate is due within a week"
+    DUE_TOMORROW = "due_tomorrow", "A gate is due tomorrow"
+    KILL_SOON = "kill_soon", "A kill deadline is within a week, threshold not met"
+    KILL_TOMORROW = "kill_tomorrow", "A kill deadline is tomorrow, threshold not met"
+    LAPSED = "lapsed", "A due date lapsed with no decision"
+    KILL_PENDING = "kill_pending", "A PoC is kill pending"
+    SIGNATURES = "signatures", "A charter waits for your signature"
+    STALLED = "stalled", "A project stalled"
+    ESCALATION = "escalation", "Overdue for more than a week (escalation)"
+    LAPSE_POLICY = "lapse_policy", "An organisation's lapse policy applied"
+    DIGEST = "digest", "The weekly digest"
+
+
+# Lapses and escalations reach people whatever their preferences: silence is never an outcome.
+MANDATORY_KINDS = frozenset(
+    {
+        ReminderKind.LAPSED,
+        ReminderKind.KILL_PENDING,
+        ReminderKind.ESCALATION,
+        ReminderKind.LAPSE_POLICY,
+    }
+)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    NOT_EMAILED = "not_emailed", "In the app only"
+
+
+class ReminderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReminderQuerySet:
+        """A person's own reminders (their notifications). Scoped by organisation as well: a
+        reminder never outlives its recipient's right to see the project."""
+        own = self.filter(recipient_id=getattr(user, "pk", None))
+        return own.filter(Q(project__isnull=True) | Q(project__in=Project.objects.visible_to(user)))
+
+    def unread(self) -> ReminderQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one project, kind and due date — claimed by the sweep
+    under a unique constraint before anything is sent, so it is sent once. It is also the
+    person's in-app notification (``read_at``)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    # What the reminder is about: the due date, the kill deadline, the week of a digest… A moved
+    # date is a new key, so it re-arms the reminder.
+    due_date = models.DateField()
+    # The n-th repeat of a reminder about the same lapsed date (every N days while it lasts).
+    occurrence = models.PositiveSmallIntegerField(default=0)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(help_text="What the reminder says, in plain text.")
+    url = models.CharField(max_length=300, help_text="Where the recipient acts (a path).")
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "project", "kind", "due_date", "occurrence"],
+                condition=Q(project__isnull=False),
+                name="one_reminder_per_recipient_project_kind_date",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "due_date", "occurrence"],
+                condition=Q(project__isnull=True),
+                name="one_digest_per_recipient_kind_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="reminder_unread"),
+            models.Index(
+                fields=["email_status"],
+                condition=Q(email_status="pending"),
+                name="reminder_pending_email",
+            ),
+            models.Index(fields=["project", "-created_at"], name="reminder_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.due_date})"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice not to receive one kind of reminder by email (the app still shows it).
+    No row means email on. Lapses and escalations cannot be switched off."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind"),
+            models.CheckConstraint(
+                condition=Q(email=True)
+                | ~Q(kind__in=["lapsed", "kill_pending", "escalation", "lapse_policy"]),
+                name="mandatory_kinds_stay_emailed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} by email {'on' if self.email else 'off'}"
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def usable(self) -> CalendarFeedQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class CalendarFeed(models.Model):
+    """A person's private iCalendar feed of the due dates and kill deadlines they own or decide.
+    Only a SHA-256 of the secret in its URL is stored; rotating revokes the old one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(revoked_at__isnull=True), name="one_live_feed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user} ({self.key_prefix}…)"

@@ -9,7 +9,7 @@ from portfolio.models import Project, Stage
 from . import permissions, rules, selectors
 from .charts import kill_condition_chart
 from .forms import DecisionForm, MarkForm, MeasurementForm
-from .models import KillReason, MeasurementKind, Outcome
+from .models import PERSON_KILL_REASONS, MeasurementKind, Outcome
 
 HOME_PANEL_ROWS = 5
 
@@ -72,7 +72,7 @@ def gate_context(request, project: Project, *, forms: dict | None = None) -> dic
         "decision_error_outcome": (
             forms["decision"].data.get("d-outcome") if forms.get("decision") else None
         ),
-        "kill_reasons": KillReason.choices,
+        "kill_reasons": PERSON_KILL_REASONS,
         "outcomes": Outcome,
         "decisions": decisions,
         "latest_in_force": latest_in_force,

@@ -25,7 +25,7 @@ from portfolio.views.mixins import ProjectScopedMixin
 
 from . import permissions, selectors, services
 from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm
-from .models import Decision, Gate, GateCriterion, KillReason, MeasurementSource
+from .models import PERSON_KILL_REASONS, Decision, Gate, GateCriterion, MeasurementSource
 from .panels import gate_context
 from .timeline import hydrate, timeline_page
 
@@ -223,7 +223,7 @@ def _due_response(request, *, failed: tuple[int, DecisionForm] | None = None, st
         form = failed[1] if failed and failed[0] == f.project.pk else None
         f.decision_form = form
         f.decision_error_outcome = form.data.get("d-outcome") if form else None
-    context = {"due": due, "kill_reasons": KillReason.choices}
+    context = {"due": due, "kill_reasons": PERSON_KILL_REASONS}
     card = next((f for f in due if f.project.pk == failed[0]), None) if failed else None
     if card is None:
         return render_page(request, "decisions/due.html", context, status=status)

@@ -277,6 +277,11 @@ class Project(models.Model):
         "in force; in pilot the production gate's due date; none after production or a kill. "
         "Kept by the services that move it (approval, amendment, decision).",
     )
+    schedule_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Rises each time a date of the project moves (the calendar feed's SEQUENCE).",
+    )
     production_owner_since = models.DateTimeField(
         null=True,
         blank=True,

@@ -272,6 +272,8 @@ def _save_changes(project: Project, changed: dict) -> None:
     """Save a project whose fields ``changed``: a new name takes a free slug; a new production
     owner starts their handoff afresh (an acceptance given before being named does not count)."""
     project.updated_at = timezone.now()
+    if set(changed) & SCHEDULE_KEYS:
+        project.schedule_version += 1
     if "production_owner" in changed:
         project.production_owner_since = project.updated_at if project.production_owner_id else None
     if "name" in changed:
@@ -280,8 +282,12 @@ def _save_changes(project: Project, changed: dict) -> None:
         project.save()
 
 
+# The dates of a project's schedule: what a decision or an amendment moves.
+SCHEDULE_KEYS = frozenset({*rules.SCHEDULE_FIELDS, "kill_deadline"})
+
+
 def _schedule_moved(project: Project, *, by: User | None, changed: set[str]) -> None:
-    moved = changed & {*rules.SCHEDULE_FIELDS, "kill_deadline"}
+    moved = changed & SCHEDULE_KEYS
     if moved:
         project_schedule_changed.run(project=project, by=by, changed=moved)
 

@@ -32,6 +32,7 @@ def import_production(**env) -> subprocess.CompletedProcess:
 POSTGRES = {
     "DATABASE_URL": "postgres://gatehouse@db/gatehouse",
     "REDIS_URL": "redis://redis:6379/0",
+    "GATEHOUSE_BASE_URL": "https://gatehouse.example.com",
 }
 
 
@@ -55,6 +56,15 @@ def test_production_refuses_sqlite_and_the_filesystem_broker():
     assert no_db.returncode != 0 and "DATABASE_URL" in no_db.stderr
     no_redis = import_production(SECRET_KEY=GOOD_KEY, DATABASE_URL=POSTGRES["DATABASE_URL"])
     assert no_redis.returncode != 0 and "REDIS_URL" in no_redis.stderr
+
+
+@pytest.mark.parametrize("base_url", [None, "", "http://gatehouse.example.com"])
+def test_production_refuses_to_start_without_its_public_https_address(base_url):
+    env = {k: v for k, v in POSTGRES.items() if k != "GATEHOUSE_BASE_URL"}
+    if base_url is not None:
+        env["GATEHOUSE_BASE_URL"] = base_url
+    result = import_production(SECRET_KEY=GOOD_KEY, **env)
+    assert result.returncode != 0 and "GATEHOUSE_BASE_URL" in result.stderr
 
 
 def test_production_starts_with_a_real_configuration():

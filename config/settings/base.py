@@ -175,6 +175,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Gatehouse ---------------------------------------------------------------
 GATEHOUSE_STALLED_AFTER_DAYS = env.int("GATEHOUSE_STALLED_AFTER_DAYS", default=21)
+# Where people reach Gatehouse: every link in an email starts with it (production requires it).
+GATEHOUSE_BASE_URL = env("GATEHOUSE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How often beat runs the reminder sweep (config/celery_app.py). It catches up by itself, so a
+# longer period only delays reminders; it never loses one.
+GATEHOUSE_SWEEP_EVERY_SECONDS = env.int("GATEHOUSE_SWEEP_EVERY_SECONDS", default=300)
 GATEHOUSE_PAGE_SIZE = 25
 
 LOGGING = {

@@ -24,6 +24,13 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 if CELERY_BROKER_URL.startswith("filesystem://"):
     raise ImproperlyConfigured("Production needs REDIS_URL (or CELERY_BROKER_URL) for Celery.")
 
+# Reminder emails link to the pages where people act: they need the public address.
+if not env("GATEHOUSE_BASE_URL", default="").startswith("https://"):
+    raise ImproperlyConfigured(
+        "Set GATEHOUSE_BASE_URL to the public https:// address of Gatehouse (e.g. "
+        "https://gatehouse.example.com): every link in a reminder email starts with it."
+    )
+
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

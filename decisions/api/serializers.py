@@ -5,10 +5,10 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from decisions.models import (
+    PERSON_KILL_REASONS,
     Decision,
     Gate,
     GateCriterion,
-    KillReason,
     MarkState,
     Measurement,
     MeasurementKind,
@@ -247,7 +247,7 @@ class DecisionCreateSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(required=False, allow_blank=True, default="")
     reason_category = serializers.ChoiceField(
-        choices=KillReason.choices, required=False, allow_blank=True, default=""
+        choices=PERSON_KILL_REASONS, required=False, allow_blank=True, default=""
     )
     new_kill_deadline = serializers.DateField(
         required=False,

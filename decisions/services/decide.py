@@ -20,7 +20,7 @@ extension that moved it is itself superseded: then the date it had before comes 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +39,7 @@ from portfolio.services import (
 )
 
 from .. import rules
-from ..models import Decision, Gate, GateTemplate, KillReason, Outcome
+from ..models import PERSON_KILL_REASONS, Decision, Gate, GateTemplate, KillReason, Outcome
 from ..permissions import CANNOT_DECIDE, can_decide, is_decision_maker
 from ..selectors import ProjectFacts, gate_state, project_facts
 from .gates import gate_open
@@ -331,7 +331,7 @@ def decision_record(
         ),
         rationale=rationale,
         reason_category=reason_category,
-        kill_reasons=KillReason.values,
+        kill_reasons=[value for value, _ in PERSON_KILL_REASONS],
         new_kill_deadline=new_kill_deadline,
         new_decision_date=new_decision_date,
     )
@@ -386,4 +386,61 @@ def decision_record(
     )
     if target != decision.from_stage:
         gate_open(project=project, by=by)
+    return decision
+
+
+@transaction.atomic
+def decision_record_lapsed(
+    *, project_id: int, policy: str, grace_days: int, today: date | None = None
+) -> Decision | None:
+    """Kill a PoC whose kill deadline lapsed, by its organisation's policy: an append-only
+    decision whose maker is the policy (``decided_by_policy``), not a person, with the reason
+    "decision lapsed". Only while the PoC is still kill pending past its grace period — checked
+    again under the project's lock, so two sweeps kill it once; returns None otherwise."""
+    today = today or timezone.localdate()
+    project = Project.objects.select_for_update(of=("self",)).with_people().get(pk=project_id)
+    facts = project_facts(project, with_readings=False, today=today)
+    deadline = project.kill_deadline
+    if (
+        not facts.kill_pending
+        or facts.gate is None
+        or deadline is None
+        or deadline + timedelta(days=grace_days) >= today
+    ):
+        return None
+    gate = facts.gate.gate
+    rationale = (
+        f"Nobody decided: the kill deadline passed on {deadline:%-d %b %Y} with the success "
+        f"metric below the sign-off threshold, and {grace_days} days later the PoC was still "
+        f"neither killed nor extended. {policy}."
+    )
+    decision = Decision(
+        project=project,
+        gate=gate,
+        outcome=Outcome.KILL,
+        decided_by=None,
+        decided_by_policy=policy[:200],
+        rationale=rationale,
+        reason_category=KillReason.DECISION_LAPSED,
+        from_stage=project.stage,
+        to_stage=Stage.KILLED,
+        snapshot=_snapshot(facts, next_gate=None, next_decision_date=None),
+    )
+    decision.full_clean()
+    decision.save()
+    project_change_stage(
+        project=project,
+        to_stage=Stage.KILLED,
+        by=None,
+        reason=f"kill at the {gate.name.lower()} by the lapse policy: {rationale}",
+        at=decision.decided_at,
+    )
+    project.refresh_from_db(fields=["stage", "updated_at"])
+    project_apply(
+        project=project,
+        by=None,
+        values={"kill_deadline": None},
+        action=audit.Action.PROJECT_SCHEDULE_SET,
+        note="Killed by the lapse policy.",
+    )
     return decision
