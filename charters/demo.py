@@ -1,8 +1,10 @@
 """Charters for the demo portfolio, in every state, consistent with each project's stage.
 
 ``extend(result)`` is called by ``manage.py load_demo`` with ``portfolio.demo.DemoResult``.
-Everything is written through ``charters.services`` (so the rules hold and the audit is real);
-a project that already has a charter is left alone, so running it again adds nothing.
+Everything is written through ``charters.services`` (so the rules hold and the audit is real),
+then dated when the story says with the named hatches of ``portfolio.querysets``
+(``unaudited_update``, ``backdate``); a project that already has a charter is left alone, so
+running it again adds nothing.
 
 - proposed, in turn (so a small portfolio still shows each): a draft; in review with some
   signatures; sent back with a change request (its comment, the signature given before it
@@ -259,6 +261,7 @@ def _review_compliance(version, rng) -> None:
 
     from portfolio.audit import Action
     from portfolio.models import AuditEvent
+    from portfolio.querysets import backdate
 
     from . import services
 
@@ -279,9 +282,12 @@ def _review_compliance(version, rng) -> None:
         at=at,
     )
     # Dated when the story says, like the rest of the demo's timeline.
-    AuditEvent.objects.filter(
-        action=Action.CHARTER_COMPLIANCE_REVIEWED, object_id=str(version.pk)
-    ).update(at=at)
+    backdate(
+        AuditEvent.objects.filter(
+            action=Action.CHARTER_COMPLIANCE_REVIEWED, object_id=str(version.pk)
+        ),
+        at=at,
+    )
 
 
 def _amend(charter, approved, rng, by, approved_at, *, drafting: bool) -> str:

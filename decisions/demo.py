@@ -2,6 +2,12 @@
 
 ``extend(result)`` is idempotent: it only adds what a project does not have yet.
 
+The story is history, not acts: the services record what a person does now, at the project's
+current gate (``decision_record`` also moves the stage, which ``portfolio.demo`` has already
+replayed). So the decisions, readings, acceptances and marks of the story are written with
+``portfolio.querysets.write_history`` and dated with ``backdate`` / ``unaudited_update`` — the
+named hatches; nothing here saves or updates a row any other way.
+
 - Every stage change of the demo history gets the decision that made it (go, or kill with the
   planned reason), by the person who changed the stage, at that time.
 - Every active project has its current gate open; PoCs and pilots with an approved charter get
@@ -48,6 +54,7 @@ def _history(project, plan) -> int:
     from decisions.models import Decision, Gate
     from decisions.services import gate_open
     from portfolio.models import StageChange
+    from portfolio.querysets import write_history
 
     made = 0
     changes = list(StageChange.objects.filter(project=project).order_by("changed_at", "id"))
@@ -61,27 +68,29 @@ def _history(project, plan) -> int:
         next_date = None if kill else dates.get(change.to_stage)
         # A decided gate keeps the due date it was decided against.
         Gate.objects.filter(pk=gate.pk).unaudited_update(due_date=gate_date)
-        Decision.objects.create(
-            project=project,
-            gate=gate,
-            outcome="kill" if kill else "go",
-            decided_by=change.changed_by,
-            decided_at=change.changed_at,
-            rationale=change.reason or ("Stopped." if kill else "Criteria met."),
-            reason_category=(plan.kill_reason or "other") if kill else "",
-            new_decision_date=next_date,
-            from_stage=change.from_stage,
-            to_stage=change.to_stage,
-            snapshot={
-                "note": "Recorded by the demo from the project's stage history.",
-                "gate": {
-                    "id": gate.pk,
-                    "name": gate.name,
-                    "from": gate.from_stage,
-                    "to": gate.to_stage,
-                    "decision_date": gate_date.isoformat() if gate_date else None,
+        write_history(
+            Decision(
+                project=project,
+                gate=gate,
+                outcome="kill" if kill else "go",
+                decided_by=change.changed_by,
+                decided_at=change.changed_at,
+                rationale=change.reason or ("Stopped." if kill else "Criteria met."),
+                reason_category=(plan.kill_reason or "other") if kill else "",
+                new_decision_date=next_date,
+                from_stage=change.from_stage,
+                to_stage=change.to_stage,
+                snapshot={
+                    "note": "Recorded by the demo from the project's stage history.",
+                    "gate": {
+                        "id": gate.pk,
+                        "name": gate.name,
+                        "from": gate.from_stage,
+                        "to": gate.to_stage,
+                        "decision_date": gate_date.isoformat() if gate_date else None,
+                    },
                 },
-            },
+            )
         )
         made += 1
     return made
@@ -90,6 +99,7 @@ def _history(project, plan) -> int:
 def _readings(project, version, rng, today, scenario: str) -> int:
     """Metric readings from the timebox start to today that tell ``scenario``."""
     from decisions.models import Measurement, MeasurementSource
+    from portfolio.querysets import write_history
 
     base = version.metric_baseline
     threshold = version.threshold
@@ -120,12 +130,13 @@ def _readings(project, version, rng, today, scenario: str) -> int:
             )
         )
     for m in rows:  # one by one: measurements are audited and refuse bulk_create
-        m.save()
+        write_history(m)
     return len(rows)
 
 
 def _pilot_readings(project, version, rng, today) -> None:
     from decisions.models import Measurement, MeasurementSource
+    from portfolio.querysets import write_history
 
     for kind, target in (
         ("latency_ms", version.latency_p95_ms),
@@ -134,66 +145,84 @@ def _pilot_readings(project, version, rng, today) -> None:
         if target is None:
             continue
         factor = Decimal(str(rng.uniform(0.7, 1.15)))
-        Measurement(
-            project=project,
-            kind=kind,
-            value=(Decimal(target) * factor).quantize(Decimal("0.0001")),
-            measured_at=_aware(today - timedelta(days=rng.randint(1, 6))),
-            source=MeasurementSource.API,
-            token_name="production monitoring",  # noqa: S106 - a token's name, not a secret
-            note="p95 over the last 7 days of real traffic",
-            recorded_by=project.pm,
-        ).save()
+        write_history(
+            Measurement(
+                project=project,
+                kind=kind,
+                value=(Decimal(target) * factor).quantize(Decimal("0.0001")),
+                measured_at=_aware(today - timedelta(days=rng.randint(1, 6))),
+                source=MeasurementSource.API,
+                token_name="production monitoring",  # noqa: S106 - a token's name, not a secret
+                note="p95 over the last 7 days of real traffic",
+                recorded_by=project.pm,
+            )
+        )
 
 
 def _accept(project, when) -> None:
     from decisions.models import OwnershipAcceptance
+    from portfolio.querysets import write_history
 
     if project.production_owner_id is None:
         return
-    OwnershipAcceptance(
-        project=project,
-        owner=project.production_owner,
-        accepts_run_cost=True,
-        accepts_on_call=True,
-        accepts_budget_line=True,
-        budget_line=f"OPS-{project.pk:04d} {project.organisation.name} platform",
-        team="Platform operations",
-        accepted_at=when,
-    ).save()
+    write_history(
+        OwnershipAcceptance(
+            project=project,
+            owner=project.production_owner,
+            accepts_run_cost=True,
+            accepts_on_call=True,
+            accepts_budget_line=True,
+            budget_line=f"OPS-{project.pk:04d} {project.organisation.name} platform",
+            team="Platform operations",
+            accepted_at=when,
+        )
+    )
 
 
 def _mark_quality(project, when) -> None:
     from decisions.models import CriterionMark, GateCriterion
+    from portfolio.querysets import write_history
 
     criterion = GateCriterion.objects.filter(
         gate__project=project, gate__from_stage="poc", key="production-quality"
     ).first()
     if criterion is None or project.pm is None:
         return
-    CriterionMark(
-        criterion=criterion,
-        state="met",
-        evidence_text="Measured on 2,000 records drawn from production last month; failure "
-        "modes (ambiguous references, scanned PDFs) written up in the project wiki.",
-        evidence_url="https://wiki.example.com/gatehouse-demo/quality-report",
-        marked_by=project.pm,
-        marked_at=when,
-    ).save()
+    write_history(
+        CriterionMark(
+            criterion=criterion,
+            state="met",
+            evidence_text="Measured on 2,000 records drawn from production last month; failure "
+            "modes (ambiguous references, scanned PDFs) written up in the project wiki.",
+            evidence_url="https://wiki.example.com/gatehouse-demo/quality-report",
+            marked_by=project.pm,
+            marked_at=when,
+        )
+    )
 
 
 def extend(result) -> dict[str, int]:
     from django.db import transaction
+    from django.db.models import F
 
     from decisions.models import Decision, Measurement
     from decisions.selectors import load_facts
     from decisions.services import gate_open
     from portfolio.models import Project
+    from portfolio.querysets import backdate
 
     counts = {"decisions": 0, "readings": 0, "gates": 0}
     today = result.today
     with transaction.atomic():
         entries = [(dp.project, dp.plan) for dp in result.projects]
+        # The services named each production owner now, while loading; in the story they were
+        # named when the project was registered, so their (back-dated) handoffs count.
+        backdate(
+            Project.objects.filter(
+                pk__in=[p.pk for p, _ in entries], production_owner_since__isnull=False
+            ),
+            production_owner_since=F("created_at"),
+        )
         decided = set(
             Decision.objects.filter(project__in=[p for p, _ in entries]).values_list(
                 "project_id", flat=True
@@ -251,9 +280,10 @@ def extend(result) -> dict[str, int]:
 
 def _featured(result, today) -> int:
     """Two PoCs of the featured executive: one ready for go, one with an unmet criterion."""
-    from decisions.models import Measurement, MeasurementSource
+    from decisions.models import CriterionMark, Measurement, MeasurementSource
     from decisions.selectors import load_facts
     from portfolio.models import Project
+    from portfolio.querysets import write_history
 
     executive = result.people.get(FEATURED_EXECUTIVE)
     if executive is None:
@@ -274,16 +304,18 @@ def _featured(result, today) -> int:
         if f.acceptance is None:
             _accept(project, _aware(today - timedelta(days=3)))
         if not f.has_api_metric or (index == 0 and f.kill_condition.status != "met"):
-            Measurement(
-                project=project,
-                kind="metric",
-                value=(f.approved.metric_target or f.approved.threshold or Decimal(1)),
-                measured_at=_aware(today - timedelta(days=1)),
-                source=MeasurementSource.API,
-                token_name="eval-harness CI",  # noqa: S106 - a token's name
-                note="harness run on the standard dataset",
-                recorded_by=project.pm,
-            ).save()
+            write_history(
+                Measurement(
+                    project=project,
+                    kind="metric",
+                    value=(f.approved.metric_target or f.approved.threshold or Decimal(1)),
+                    measured_at=_aware(today - timedelta(days=1)),
+                    source=MeasurementSource.API,
+                    token_name="eval-harness CI",  # noqa: S106 - a token's name
+                    note="harness run on the standard dataset",
+                    recorded_by=project.pm,
+                )
+            )
         quality = (
             next((c for c in f.gate.criteria if c.criterion.key == "production-quality"), None)
             if f.gate
@@ -292,16 +324,16 @@ def _featured(result, today) -> int:
         if index == 0 and quality is not None and not quality.met:
             _mark_quality(project, _aware(today - timedelta(days=1)))
         if index == 1 and quality is not None and quality.state != "not_met":
-            from decisions.models import CriterionMark
-
-            CriterionMark(
-                criterion=quality.criterion,
-                state="not_met",
-                evidence_text="Only measured on the curated PoC set so far; the production "
-                "sample is due next week.",
-                marked_by=project.pm,
-                marked_at=_aware(today - timedelta(days=1)),
-            ).save()
+            write_history(
+                CriterionMark(
+                    criterion=quality.criterion,
+                    state="not_met",
+                    evidence_text="Only measured on the curated PoC set so far; the production "
+                    "sample is due next week.",
+                    marked_by=project.pm,
+                    marked_at=_aware(today - timedelta(days=1)),
+                )
+            )
     states = load_facts(candidates, today=today)
     for f in states.values():
         if f.gate and f.gate.all_met:
@@ -316,12 +348,14 @@ def _backdate_story(project_ids: list[int]) -> None:
     events with the loading time. Moved to when they happened in the story — a gate opens
     when the project entered its stage, a charter section was saved when its version was
     started, a submission when it was submitted — the timeline reads in order. Demo data
-    only, written with the explicit unaudited escape hatch; running it again changes nothing.
+    only, written with the named hatches (``unaudited_update``, ``backdate``); running it again
+    changes nothing.
     """
     from charters.models import CharterVersion, Signature
     from decisions.models import Gate
     from portfolio.audit import Action
     from portfolio.models import AuditEvent, Project, StageChange
+    from portfolio.querysets import backdate
 
     entered: dict[tuple[int, str], object] = {}
     for change in StageChange.objects.filter(project_id__in=project_ids).order_by("changed_at"):
@@ -391,4 +425,4 @@ def _backdate_story(project_ids: list[int]) -> None:
         elif event.action == Action.PROJECT_UPDATED_FROM_CHARTER:
             when = first_approval.get(event.project_id)
         if when is not None and when != event.at:
-            AuditEvent.objects.filter(pk=event.pk).update(at=when)
+            backdate(AuditEvent.objects.filter(pk=event.pk), at=when)

@@ -1,16 +1,33 @@
-"""Querysets that refuse writes which would skip the audit log. Imports no models.
+"""Querysets that refuse writes which would skip the audit log, and the named ways round. Imports
+no models.
 
 Mechanism: every write to an audited model goes through a service, and each service calls
 ``portfolio.audit.record``. Bulk paths that would skip it — ``QuerySet.update``, ``delete``,
 ``bulk_create``, ``bulk_update`` — raise ``BulkWriteRefused`` on audited models, so an audit gap
-cannot be written by accident. The one way round it is named and greppable:
-``unaudited_update`` / ``unaudited_delete``, for the audit layer itself, data migrations and the
-demo's back-dating of its story.
+cannot be written by accident.
+
+The ways round it are named, few and greppable; each writes no audit event and is for code that
+tells what happened rather than makes it happen — the audit layer itself, data migrations and the
+demo's replayed story (``portfolio.demo``, ``charters.demo``, ``decisions.demo``; a test keeps
+those modules to services and these names):
+
+- ``AuditedQuerySet.unaudited_update`` / ``unaudited_delete``: change or remove audited rows.
+- ``write_history(instance)``: insert a row that tells what existed or happened before Gatehouse
+  saw it (a decision taken last spring, a reading of last month, the firm's people), without a
+  service, its validation or its audit event.
+- ``backdate(queryset, **fields)``: move the date and time fields of rows to when their story
+  says — on any model, including ``AuditEvent``, whose plain manager has no refusals to go round.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TypeVar
+
 from django.db import models
+from django.db.models.expressions import Combinable
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 class BulkWriteRefused(RuntimeError):
@@ -47,3 +64,30 @@ class AuditedQuerySet(models.QuerySet):
 
     def unaudited_delete(self):
         return super().delete()
+
+
+def write_history(instance: ModelT) -> ModelT:
+    """Insert ``instance`` as it stands and return it: a row that records what existed or
+    happened before Gatehouse saw it. No service, no ``full_clean()``, no audit event — the
+    caller vouches for the row, as a data migration does. Insert only: a row already in the
+    database is an error (history is added to, not rewritten; ``unaudited_update`` for that).
+    """
+    instance.save(force_insert=True)
+    return instance
+
+
+def backdate(queryset: models.QuerySet, **fields: date | Combinable | None) -> int:
+    """Set date and time ``fields`` (``at=…``, ``created_at=…``) on every row of ``queryset``, in
+    one UPDATE with no audit event: history written today, dated when its story says. Any
+    other kind of field is refused (``TypeError``): this moves timestamps, nothing else.
+    Answers the number of rows changed.
+    """
+    for name in fields:
+        field = queryset.model._meta.get_field(name)
+        if not isinstance(field, models.DateField):  # a DateTimeField is a DateField too
+            raise TypeError(
+                f"backdate() sets dates and times; {queryset.model._meta.label}.{name} is a "
+                f"{type(field).__name__}."
+            )
+    # The plain QuerySet's update: an AuditedQuerySet's own refuses (that is the point of it).
+    return models.QuerySet.update(queryset, **fields)
