@@ -89,7 +89,7 @@ class OrganisationPolicy(models.Model):
 
 DEFAULT_MAX_EXTENSIONS = 1
 # The defaults of an organisation without a policy row (the model's field defaults).
-DEFAULT_POLICY = {
+DEFAULT_POLICY: dict[str, int | str | None] = {
     "max_extensions_per_gate": 1,
     "stalled_after_days": None,
     "lapse_policy": LapsePolicy.REMIND.value,
@@ -532,6 +532,8 @@ class Reminder(models.Model):
     body = models.TextField(help_text="What the reminder says, in plain text.")
     url = models.CharField(max_length=300, help_text="Where the recipient acts (a path).")
     context = models.JSONField(default=dict, blank=True)
+    # The sweep that claimed it (a random id per run): what a run claimed, and what it found done.
+    sweep = models.CharField(max_length=32, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     email_status = models.CharField(

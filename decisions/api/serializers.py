@@ -217,6 +217,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "gate_name",
             "outcome",
             "decided_by",
+            "decided_by_policy",
             "decided_at",
             "rationale",
             "reason_category",

@@ -27,6 +27,7 @@ A person only ever hears about a project they may see (members of its organisati
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,12 +104,15 @@ def _project_url(project_id: int, anchor: str = "gate") -> str:
     return reverse("portfolio:project-detail", args=[project_id]) + f"#{anchor}"
 
 
+GATE_WORDS: dict[str, str] = {
+    Stage.PROPOSED.value: "the charter gate (the PoC is to start)",
+    Stage.POC.value: "the graduation gate",
+    Stage.PILOT.value: "the production gate",
+}
+
+
 def _gate_word(stage: str) -> str:
-    return {
-        Stage.PROPOSED: "the charter gate (the PoC is to start)",
-        Stage.POC: "the graduation gate",
-        Stage.PILOT: "the production gate",
-    }.get(stage, "the gate")
+    return GATE_WORDS.get(stage, "the gate")
 
 
 # --- what is due ------------------------------------------------------------------------------
@@ -339,8 +343,8 @@ def _policy_text(policy: dict) -> str:
 def _signature_claims(now: datetime, policies_for) -> list[Claim]:
     """Charters in review for longer than the organisation's wait: each named signer who has not
     signed. Only the versions waiting that long are loaded, with what the signer rule needs."""
-    shortest = min(
-        [DEFAULT_POLICY["signatures_wait_days"]]
+    shortest: int = min(
+        [int(DEFAULT_POLICY["signatures_wait_days"] or 1)]
         + list(OrganisationPolicy.objects.values_list("signatures_wait_days", flat=True).distinct())
     )
     versions = list(
@@ -524,7 +528,7 @@ def _visible(claims: list[Claim]) -> list[Claim]:
     return out
 
 
-def _claim(claims: list[Claim], now: datetime) -> int:
+def _claim(claims: list[Claim], now: datetime, sweep: str) -> int:
     """Insert the claims that do not exist yet (one INSERT … ON CONFLICT DO NOTHING a batch)."""
     if not claims:
         return 0
@@ -545,6 +549,7 @@ def _claim(claims: list[Claim], now: datetime) -> int:
             url=c.url,
             context=c.context,
             created_at=now,
+            sweep=sweep,
             email_status=DeliveryStatus.NOT_EMAILED
             if (c.recipient_id, c.kind) in muted and c.kind not in MANDATORY_KINDS
             else DeliveryStatus.PENDING,
@@ -553,8 +558,8 @@ def _claim(claims: list[Claim], now: datetime) -> int:
     ]
     for start in range(0, len(rows), BATCH):
         Reminder.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
-    # What this sweep claimed carries its own time; a row claimed earlier kept the earlier one.
-    return Reminder.objects.filter(created_at=now).count()
+    # A row claimed by an earlier sweep keeps that sweep's id: what carries ours is what we claimed.
+    return Reminder.objects.filter(sweep=sweep).count()
 
 
 def _apply_kill_policy(due: list[dict], policies: dict, today: date) -> list[int]:
@@ -585,9 +590,10 @@ def _killed_claims(project_ids: list[int], executives_of, partners: list[int]) -
             Decision.objects.filter(project_id=p["pk"], outcome=Outcome.KILL)
             .order_by("-decided_at")
             .values("decided_at", "decided_by_policy")
-            .first()
+            .get()
         )
-        recipients = dict.fromkeys([*_owners(p), *executives_of(p["organisation_id"]), *partners])
+        owners = _owners(dict(p))
+        recipients = dict.fromkeys([*owners, *executives_of(p["organisation_id"]), *partners])
         for r in recipients:
             claims.append(
                 Claim(
@@ -657,7 +663,7 @@ def reminders_sweep(
         claims = _visible(claims)
         for c in claims:
             result.by_kind[c.kind] = result.by_kind.get(c.kind, 0) + 1
-        result.claimed = _claim(claims, now)
+        result.claimed = _claim(claims, now, uuid.uuid4().hex)
         result.pending = list(
             Reminder.objects.filter(email_status=DeliveryStatus.PENDING)
             .order_by("pk")
