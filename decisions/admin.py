@@ -16,7 +16,9 @@ from .models import (
     GateTemplate,
     Measurement,
     OrganisationPolicy,
+    Reminder,
 )
+from .services.policies import organisation_policy_save
 
 
 class CriterionTemplateForm(forms.ModelForm):
@@ -54,7 +56,25 @@ class GateTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(OrganisationPolicy)
 class OrganisationPolicyAdmin(admin.ModelAdmin):
-    list_display = ("organisation", "max_extensions_per_gate")
+    """Each save goes through ``organisation_policy_save``: validated and audited. A policy is
+    not deleted (set its values back instead), so its history stays whole."""
+
+    list_display = (
+        "organisation",
+        "max_extensions_per_gate",
+        "stalled_after_days",
+        "lapse_policy",
+        "lapse_grace_days",
+        "remind_every_days",
+        "signatures_wait_days",
+    )
+    list_select_related = ("organisation",)
+
+    def save_model(self, request, obj, form, change):
+        organisation_policy_save(policy=obj, by=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -98,3 +118,14 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("project", "outcome", "decided_by", "decided_at", "supersedes")
     list_filter = ("outcome",)
     list_select_related = ("project", "decided_by", "supersedes")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    """What the sweep claimed and what became of each email: for support, read-only."""
+
+    list_display = ("kind", "recipient", "project", "due_date", "occurrence", "email_status",
+                    "email_attempts", "created_at", "read_at")  # fmt: skip
+    list_filter = ("kind", "email_status")
+    list_select_related = ("recipient", "project")
+    search_fields = ("recipient__email", "project__name", "subject")

@@ -67,7 +67,9 @@ def _history(project, plan) -> int:
         gate_date = dates.get(change.from_stage)
         next_date = None if kill else dates.get(change.to_stage)
         # A decided gate keeps the due date it was decided against.
-        Gate.objects.filter(pk=gate.pk).unaudited_update(due_date=gate_date)
+        Gate.objects.filter(pk=gate.pk).unaudited_update(
+            due_date=gate_date, decided_at=change.changed_at
+        )
         write_history(
             Decision(
                 project=project,

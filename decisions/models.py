@@ -163,6 +163,12 @@ class Gate(models.Model):
         "production gate the date the go into the pilot set. Moved only by a decision or an "
         "amendment; a decided gate keeps the date it was decided against.",
     )
+    decided_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a go or kill closed the gate (an extension keeps it open); empty while "
+        "it is open. Measured against the due date, it says whether the gate was decided in time.",
+    )
 
     objects = GateQuerySet.as_manager()
 
@@ -173,7 +179,13 @@ class Gate(models.Model):
                 fields=["project", "from_stage"], name="one_gate_per_transition"
             )
         ]
-        indexes = [models.Index(fields=["due_date"], name="gate_due_date")]
+        indexes = [
+            models.Index(fields=["due_date"], name="gate_due_date"),
+            # The sweep's question: which open gates are due soon or lapsed.
+            models.Index(
+                fields=["due_date"], condition=Q(decided_at__isnull=True), name="open_gate_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} of {self.project}"
@@ -463,6 +475,13 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DecisionImmutable("Decisions are append-only: a recorded decision cannot be deleted.")
+
+    @property
+    def maker(self) -> str:
+        """Who decided, as a page says it: the person, or the lapse policy that did."""
+        if self.decided_by_id is None:
+            return "the lapse policy"
+        return str(self.decided_by)
 
 
 # --- reminders, notifications and the calendar feed (DOMAIN.md "Reminders and escalation") ----

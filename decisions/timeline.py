@@ -244,7 +244,7 @@ def hydrate(rows) -> list[Event]:
 def _actor(kind: str, o) -> object:
     return {
         "stage": lambda: o.changed_by,
-        "decision": lambda: o.decided_by,
+        "decision": lambda: o.maker,
         "measurement": lambda: o.recorded_by,
         "mark": lambda: o.marked_by,
         "audit": lambda: o.actor,

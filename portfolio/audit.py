@@ -39,13 +39,14 @@ class Action(models.TextChoices):
     CHARTER_AMENDMENT_STARTED = "charter.amendment_started", "started an amendment"
     CHARTER_COMPLIANCE_REVIEWED = "charter.compliance_reviewed", "recorded the compliance review"
     GATE_OPENED = "gate.opened", "opened a gate"
-    GATE_DUE_DATE_SET = "gate.due_date_set", "moved a gate's due date"
     CRITERION_MARKED = "criterion.marked", "marked a criterion"
     MEASUREMENT_RECORDED = "measurement.recorded", "recorded a measurement"
     OWNERSHIP_ACCEPTED = "ownership.accepted", "accepted production ownership"
     MEMBERSHIP_CREATED = "membership.created", "added a member"
     MEMBERSHIP_UPDATED = "membership.updated", "changed a member's role"
     MEMBERSHIP_REMOVED = "membership.removed", "removed a member"
+    POLICY_CREATED = "policy.created", "set the organisation's gate and reminder policy"
+    POLICY_UPDATED = "policy.updated", "changed the organisation's gate and reminder policy"
 
     @property
     def subject(self) -> str:
@@ -61,6 +62,7 @@ ACTION_SUBJECTS = {
     "measurement": "Measurement",
     "ownership": "Handoff",
     "membership": "Team",
+    "policy": "Policy",
 }
 
 

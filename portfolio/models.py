@@ -316,6 +316,12 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["organisation", "stage"]),
             models.Index(fields=["-updated_at", "-id"]),
+            # The sweep's stalled candidates: projects in flight with no recent activity.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(stage__in=["proposed", "poc", "pilot"]),
+                name="project_in_flight_activity",
+            ),
         ]
 
     def __str__(self) -> str:

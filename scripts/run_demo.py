@@ -159,6 +159,9 @@ def main() -> int:
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # Links in reminder emails point at this server; the demo sweeps every minute.
+    env.setdefault("GATEHOUSE_BASE_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("GATEHOUSE_SWEEP_EVERY_SECONDS", "60")
     for folder in ("queue", "processed", "results", "control"):  # the filesystem broker's folders
         (ROOT / "var" / "celery" / folder).mkdir(parents=True, exist_ok=True)
     broker = env.get("CELERY_BROKER_URL") or env.get("REDIS_URL") or "filesystem (var/celery/)"
@@ -211,6 +214,8 @@ def main() -> int:
                 f"Gatehouse is running at  {url}   (ready in {time.monotonic() - started:.1f} s)",
                 f"Admin:                   {url}admin/",
                 f"Database: {database}    Celery broker: {broker}",
+                f"Reminders: beat sweeps every {env['GATEHOUSE_SWEEP_EVERY_SECONDS']} s; "
+                "emails print below (console), and show in each person's bell.",
                 "",
                 demo_logins(),
                 "",

@@ -173,9 +173,12 @@ def _apply_schedule(
     else:
         due = gate.due_date
         note = f"{outcome.capitalize()} at the {gate.name.lower()}."
-    if gate.due_date != due:
+    closes = outcome in (Outcome.GO, Outcome.KILL) and gate.decided_at is None
+    if closes:
+        gate.decided_at = decision.decided_at
+    if gate.due_date != due or closes:
         gate.due_date = due
-        gate.save(update_fields=["due_date"])
+        gate.save(update_fields=["due_date", "decided_at"])
     values: dict[str, date | None] = {
         "kill_deadline": rules.kill_deadline_after(
             outcome=outcome,
@@ -428,6 +431,8 @@ def decision_record_lapsed(
     )
     decision.full_clean()
     decision.save()
+    gate.decided_at = decision.decided_at
+    gate.save(update_fields=["decided_at"])
     project_change_stage(
         project=project,
         to_stage=Stage.KILLED,

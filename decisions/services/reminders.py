@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -49,6 +50,7 @@ from ..models import (
     MANDATORY_KINDS,
     Decision,
     DeliveryStatus,
+    Gate,
     LapsePolicy,
     NotificationPreference,
     OrganisationPolicy,
@@ -118,14 +120,32 @@ def _gate_word(stage: str) -> str:
 # --- what is due ------------------------------------------------------------------------------
 
 
-def _due_projects(today: date):
-    """The projects in flight that something is due for, with what the claims need: one query,
-    its rows growing with what is due, not with the portfolio."""
+def _due_projects(today: date, now: datetime):
+    """The projects in flight that something is due for, with what the claims need: one query.
+
+    Its candidates come from indexed columns — an open gate due within a week or lapsed
+    (``open_gate_due``), a kill deadline within a week or passed, no activity for the shortest
+    stalled threshold (``project_in_flight_activity``) — and only they get the derived states
+    computed; the states then say which of them are really due. So the work grows with what is
+    due, not with the portfolio."""
     soon = today + timedelta(days=7)
+    quietest = min(
+        [settings.GATEHOUSE_STALLED_AFTER_DAYS]
+        + list(
+            OrganisationPolicy.objects.filter(stalled_after_days__isnull=False)
+            .values_list("stalled_after_days", flat=True)
+            .distinct()
+        )
+    )
+    open_due = Gate.objects.filter(decided_at__isnull=True, due_date__lte=soon)
+    candidates = Project.objects.active().filter(
+        Q(pk__in=open_due.values("project_id"))
+        | Q(kill_deadline__lte=soon)
+        | Q(updated_at__lt=now - timedelta(days=quietest))
+    )
     unmet = Q(threshold_met=False) & Q(kill_threshold__isnull=False)
     return list(
-        Project.objects.active()
-        .with_states(today)
+        candidates.with_states(today)
         .filter(Q(gate_due__lte=soon) | (Q(kill_deadline__lte=soon) & unmet) | Q(stalled=True))
         .values(
             "pk",
@@ -622,7 +642,7 @@ def reminders_sweep(
     today = timezone.localdate(now)
     result = SweepResult()
     with transaction.atomic():
-        due = _due_projects(today)
+        due = _due_projects(today, now)
         policies_cache: dict[int, dict] = {}
 
         def policies_for(organisation_ids) -> dict[int, dict]:
