@@ -4,6 +4,8 @@
 from rest_framework.routers import DefaultRouter
 
 from charters.api.views import CharterVersionViewSet, CharterViewSet
+from decisions.api import calendar as decisions_calendar
+from decisions.api import notifications as decisions_notifications
 from decisions.api import views as decisions_api
 from portfolio.api.views import MembershipViewSet, MeViewSet, OrganisationViewSet, ProjectViewSet
 
@@ -25,5 +27,14 @@ router.register(
     decisions_api.TimelineViewSet,
     basename="project-timeline",
 )
+router.register(
+    "notifications", decisions_notifications.NotificationViewSet, basename="notification"
+)
+router.register(
+    r"projects/(?P<project_pk>[0-9]+)/reminders",
+    decisions_notifications.ProjectReminderViewSet,
+    basename="project-reminder",
+)
+router.register("calendar-feed", decisions_calendar.CalendarFeedViewSet, basename="calendar-feed")
 
 urlpatterns = router.urls

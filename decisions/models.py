@@ -489,9 +489,9 @@ class Decision(models.Model):
 
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", "A gate is due within a week"
-    DUE_TOMORROW = "due_tomorrow", "A gate is due tomorrow"
+    DUE_TOMORROW = "due_tomorrow", "A gate is due today or tomorrow"
     KILL_SOON = "kill_soon", "A kill deadline is within a week, threshold not met"
-    KILL_TOMORROW = "kill_tomorrow", "A kill deadline is tomorrow, threshold not met"
+    KILL_TOMORROW = "kill_tomorrow", "A kill deadline is today or tomorrow, threshold not met"
     LAPSED = "lapsed", "A due date lapsed with no decision"
     KILL_PENDING = "kill_pending", "A PoC is kill pending"
     SIGNATURES = "signatures", "A charter waits for your signature"
@@ -520,9 +520,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class ReminderQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReminderQuerySet:
-        """A person's own reminders (their notifications). Scoped by organisation as well: a
-        reminder never outlives its recipient's right to see the project."""
+    def notifications_of(self, user) -> ReminderQuerySet:
+        """A person's own reminders — their notifications — on the projects they may still see
+        (through the scoping rule): a reminder never outlives its recipient's right to see."""
         own = self.filter(recipient_id=getattr(user, "pk", None))
         return own.filter(Q(project__isnull=True) | Q(project__in=Project.objects.visible_to(user)))
 

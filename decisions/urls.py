@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import calendar_views, notification_views, views
 
 app_name = "decisions"
 
@@ -20,4 +20,42 @@ urlpatterns = [
     path("projects/<int:project_pk>/decide/", views.DecideView.as_view(), name="decide"),
     path("projects/<int:project_pk>/ownership/", views.OwnershipView.as_view(), name="ownership"),
     path("projects/<int:project_pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
+]
+
+# A person's notifications (decisions.notification_views).
+urlpatterns += [
+    path("notifications/", notification_views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/bell/",
+        notification_views.NotificationBellView.as_view(),
+        name="notification-bell",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.NotificationReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/preferences/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+]
+
+# A person's private calendar feed (decisions.calendar_views): the feed needs no login, its
+# secret is the credential.
+urlpatterns += [
+    path("calendar/", calendar_views.CalendarSectionView.as_view(), name="calendar"),
+    path("calendar/rotate/", calendar_views.CalendarRotateView.as_view(), name="calendar-rotate"),
+    path("calendar/revoke/", calendar_views.CalendarRevokeView.as_view(), name="calendar-revoke"),
+    path(
+        "calendar/<slug:secret>.ics",
+        calendar_views.CalendarFeedView.as_view(),
+        name="calendar-feed",
+    ),
 ]

@@ -103,6 +103,11 @@ EXEMPT = {
     "api-docs": "public Swagger UI, no data",
     "api:api-root": "DRF's index of endpoint addresses, no data",
     "portfolio:healthz": "liveness probe, no data",
+    # No login — the secret in its URL is the credential, as with a password reset link — so
+    # it cannot answer anonymous visitors with a login redirect. tests/decisions/test_calendar.py
+    # shows an unknown, revoked or replaced secret is a 404 and the feed never names a project
+    # its owner may not see.
+    "decisions:calendar-feed": "public: guarded by the secret in the URL",
 }
 
 

@@ -170,7 +170,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # A charter's data classification and a data source's sensitivity share one scale.
-    "ENUM_NAME_OVERRIDES": {"SensitivityEnum": "charters.models.Sensitivity"},
+    "ENUM_NAME_OVERRIDES": {
+        "SensitivityEnum": "charters.models.Sensitivity",
+        "ReminderKindEnum": "decisions.models.ReminderKind",
+    },
 }
 
 # --- Gatehouse ---------------------------------------------------------------

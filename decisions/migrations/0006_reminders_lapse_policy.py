@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name='NotificationPreference',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'A gate is due within a week'), ('due_tomorrow', 'A gate is due tomorrow'), ('kill_soon', 'A kill deadline is within a week, threshold not met'), ('kill_tomorrow', 'A kill deadline is tomorrow, threshold not met'), ('lapsed', 'A due date lapsed with no decision'), ('kill_pending', 'A PoC is kill pending'), ('signatures', 'A charter waits for your signature'), ('stalled', 'A project stalled'), ('escalation', 'Overdue for more than a week (escalation)'), ('lapse_policy', "An organisation's lapse policy applied"), ('digest', 'The weekly digest')], max_length=16)),
+                ('kind', models.CharField(choices=[('due_soon', 'A gate is due within a week'), ('due_tomorrow', 'A gate is due today or tomorrow'), ('kill_soon', 'A kill deadline is within a week, threshold not met'), ('kill_tomorrow', 'A kill deadline is today or tomorrow, threshold not met'), ('lapsed', 'A due date lapsed with no decision'), ('kill_pending', 'A PoC is kill pending'), ('signatures', 'A charter waits for your signature'), ('stalled', 'A project stalled'), ('escalation', 'Overdue for more than a week (escalation)'), ('lapse_policy', "An organisation's lapse policy applied"), ('digest', 'The weekly digest')], max_length=16)),
                 ('email', models.BooleanField(default=True)),
             ],
         ),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             name='Reminder',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('due_soon', 'A gate is due within a week'), ('due_tomorrow', 'A gate is due tomorrow'), ('kill_soon', 'A kill deadline is within a week, threshold not met'), ('kill_tomorrow', 'A kill deadline is tomorrow, threshold not met'), ('lapsed', 'A due date lapsed with no decision'), ('kill_pending', 'A PoC is kill pending'), ('signatures', 'A charter waits for your signature'), ('stalled', 'A project stalled'), ('escalation', 'Overdue for more than a week (escalation)'), ('lapse_policy', "An organisation's lapse policy applied"), ('digest', 'The weekly digest')], max_length=16)),
+                ('kind', models.CharField(choices=[('due_soon', 'A gate is due within a week'), ('due_tomorrow', 'A gate is due today or tomorrow'), ('kill_soon', 'A kill deadline is within a week, threshold not met'), ('kill_tomorrow', 'A kill deadline is today or tomorrow, threshold not met'), ('lapsed', 'A due date lapsed with no decision'), ('kill_pending', 'A PoC is kill pending'), ('signatures', 'A charter waits for your signature'), ('stalled', 'A project stalled'), ('escalation', 'Overdue for more than a week (escalation)'), ('lapse_policy', "An organisation's lapse policy applied"), ('digest', 'The weekly digest')], max_length=16)),
                 ('due_date', models.DateField()),
                 ('occurrence', models.PositiveSmallIntegerField(default=0)),
                 ('subject', models.CharField(max_length=200)),

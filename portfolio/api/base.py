@@ -171,6 +171,7 @@ class ScopedViewSetMixin:
         result: Model | None = None,
         through: QuerySet | None = None,
         scope_path: str | None = None,
+        nothing_to_read: str = "",
     ) -> Any:
         """The one way an endpoint writes. ``service`` — no arguments, it calls one service
         function — runs in a transaction; inside it, the object written is read again through
@@ -179,7 +180,13 @@ class ScopedViewSetMixin:
 
         ``result``: the object to read again when the service returns something else (the
         version a signature is on). ``through`` + ``scope_path``: read it from another queryset
-        (another kind of object than this viewset's), scoped here by ``scope_path``."""
+        (another kind of object than this viewset's), scoped here by ``scope_path``.
+        ``nothing_to_read``: for a write that leaves no single object to read back (marking all
+        of one's own notifications read, revoking a secret), say why; the service still runs in
+        the transaction and its answer is returned."""
+        if nothing_to_read:
+            with transaction.atomic():
+                return service()
         if (through is None) != (scope_path is None):
             raise TypeError("write(): give both through= and scope_path=, or neither.")
         readable = (

@@ -157,3 +157,97 @@ ROUTES = [
     ),
     Route("api:project-timeline-list", kwargs=_project, api=True, lists="events"),
 ]
+
+
+# --- A person's notifications (decisions.notification_views, decisions.api.notifications) ----
+# A notification is one person's: only its recipient may read or mark it; for anyone else it is
+# a 404 (asserted in tests/decisions/test_notifications_views.py and _api.py), so each role gets
+# a case with a notification of its own. The contract has no list kind for reminders: "events"
+# looks for the other organisation's project names and texts in the answer.
+
+
+def _notification_of(role: str):
+    def kwargs(w) -> dict:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from decisions.models import Reminder, ReminderKind
+
+        reminder = Reminder.objects.create(
+            recipient=w.person(role),
+            project=w.project,
+            kind=ReminderKind.DUE_SOON,
+            due_date=timezone.localdate() + timedelta(days=7),
+            subject=f"Contract probe: {w.project.name} is due within a week",
+            body="A gate is due within a week.",
+            url=f"/projects/{w.project.pk}/#gate",
+        )
+        return {"pk": reminder.pk}
+
+    return kwargs
+
+
+ROUTES += [
+    Route("decisions:notifications", scoped=False, lists=("events", "organisations")),
+    Route("decisions:notification-bell", scoped=False, lists="events"),
+    Route("decisions:notification-preferences", scoped=False, lists="organisations"),
+    Route(
+        "decisions:notification-preferences",
+        method="post",
+        data=lambda w: {"due_soon": "on", "digest": "on"},
+        scoped=False,
+    ),
+    Route("decisions:notifications-read-all", method="post", scoped=False),
+    *(
+        Route(
+            "decisions:notification-read",
+            kwargs=_notification_of(role),
+            method="post",
+            allowed=(role,),
+            label=f"POST decisions:notification-read (own, {role})",
+        )
+        for role in ROLES
+    ),
+    # API
+    Route("api:notification-list", api=True, scoped=False, lists="events"),
+    Route("api:notification-read-all", method="post", api=True, scoped=False),
+    *(
+        Route(
+            "api:notification-detail",
+            kwargs=_notification_of(role),
+            api=True,
+            allowed=(role,),
+            label=f"GET api:notification-detail (own, {role})",
+        )
+        for role in ROLES
+    ),
+    *(
+        Route(
+            "api:notification-read",
+            kwargs=_notification_of(role),
+            method="post",
+            api=True,
+            allowed=(role,),
+            label=f"POST api:notification-read (own, {role})",
+        )
+        for role in ROLES
+    ),
+    Route("api:project-reminder-list", kwargs=_project, api=True, lists="events"),
+]
+
+
+# --- A person's calendar feed (decisions.calendar_views, decisions.api.calendar) -------------
+# About the visitor themself: their own feed, nothing of another organisation to find. The
+# section and the API list the dates the feed holds: projects, checked for foreign ones here.
+# The feed itself (decisions:calendar-feed) is exempt in tests/contract.py: the secret in its
+# URL is its credential.
+
+ROUTES += [
+    Route("decisions:calendar", scoped=False, lists="projects"),
+    Route("decisions:calendar-rotate", method="post", scoped=False),
+    Route("decisions:calendar-revoke", method="post", scoped=False),
+    Route("api:calendar-feed-list", api=True, scoped=False, lists="projects"),
+    Route("api:calendar-feed-rotate", method="post", api=True, scoped=False),
+    Route("api:calendar-feed-revoke", method="post", api=True, scoped=False),
+]

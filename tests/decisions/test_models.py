@@ -44,9 +44,9 @@ def test_sqlite_triggers_refuse_update_and_delete_of_decisions(tmp_path):
         conn.execute("PRAGMA foreign_keys = OFF")  # a bare row: the triggers are the subject
         conn.execute(
             "INSERT INTO decisions_decision (id, project_id, gate_id, outcome, decided_by_id, "
-            "decided_at, rationale, reason_category, from_stage, to_stage, supersede_reason, "
-            "snapshot) VALUES (1, 1, 1, 'kill', 1, '2026-01-01 10:00', 'Stuck at 60%', 'other', "
-            "'poc', 'killed', '', '{}')"
+            "decided_by_policy, decided_at, rationale, reason_category, from_stage, to_stage, "
+            "supersede_reason, snapshot) VALUES (1, 1, 1, 'kill', 1, '', '2026-01-01 10:00', "
+            "'Stuck at 60%', 'other', 'poc', 'killed', '', '{}')"
         )
         for statement in (
             "UPDATE decisions_decision SET rationale = 'Rewritten' WHERE id = 1",
