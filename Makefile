@@ -6,7 +6,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install demo run test test-fast lint format check-deploy bench system-deps clean
+.PHONY: help install demo run test test-fast lint format check-deploy bench bench-sweep system-deps clean
 
 help:
 	@echo "make demo          install, migrate, load the demo portfolio, run web + worker + beat"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint          ruff check and format, import contracts (lint-imports), types (mypy)"
 	@echo "make check-deploy  manage.py check --deploy under production settings"
 	@echo "make bench         print benchmark figures (bench/)"
+	@echo "make bench-sweep   print the reminder sweep's figures at 10,000 and 100,000 projects"
 
 .tools/bin/uv:
 	@echo "→ installing uv into .tools/"
@@ -66,6 +67,10 @@ check-deploy: install
 
 bench: install system-deps
 	@bash scripts/with_services.sh $(PY) bench/run.py
+
+# SWEEP_SIZES=1000,5000 for a quicker run (default 10000,100000).
+bench-sweep: install system-deps
+	@bash scripts/with_services.sh $(PY) bench/sweep.py
 
 clean:
 	rm -rf var .venv .tools

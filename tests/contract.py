@@ -41,6 +41,7 @@ LIST_KINDS = (
     "charter versions",
     "signatures",
     "events",  # a project's timeline
+    "reminders",  # notifications: a person's own, and a project's reminder history
 )
 
 

@@ -12,7 +12,7 @@ from django.views.generic.edit import ProcessFormView
 
 from charters import services as charter_services
 from charters.models import Charter, CharterVersion, Signature
-from decisions.models import Decision, Gate, GateCriterion, Measurement
+from decisions.models import Decision, Gate, GateCriterion, Measurement, Reminder
 from decisions.services import decision_record, gate_open, measurement_record
 from portfolio.models import Membership, Project
 from tests.charters import helpers as charter_helpers
@@ -229,13 +229,15 @@ def _ids_by_kind(organisation) -> dict[str, set[int]]:
             Signature.objects.filter(version__charter__project__organisation=organisation)
         ),
         "events": set(),  # timeline events have no id of their own: found by their texts
+        "reminders": _ids(Reminder.objects.filter(project__organisation=organisation)),
     }
 
 
-def _populate(organisation, *, pm, decider, label: str) -> dict[str, str]:
+def _populate(organisation, *, pm, decider, label: str, people=()) -> dict[str, str]:
     """Rows of every kind in ``organisation``: a project with a charter in review signed once,
-    its open gate and criteria and a measurement; a second project killed by a decision.
-    Returns the texts that name them."""
+    its open gate and criteria and a measurement; a second project killed by a decision; a
+    reminder about the first to the PM, the decider and ``people``. Returns the texts that name
+    them."""
     project = ProjectFactory(
         organisation=organisation,
         name=f"{label} project",
@@ -254,7 +256,24 @@ def _populate(organisation, *, pm, decider, label: str) -> dict[str, str]:
     decision_record(
         project=ended, outcome="kill", by=decider, reason_category="other", rationale=rationale
     )
-    return {"project": project.name, "ended": ended.name, "note": note, "rationale": rationale}
+    reminded = f"{label} reminder subject"
+    for person in {*people, pm, decider}:
+        Reminder.objects.create(
+            recipient=person,
+            project=project,
+            kind="stalled",
+            due_date=project.created_at.date(),
+            subject=reminded,
+            body=f"{label} reminder body",
+            url=project.get_absolute_url(),
+        )
+    return {
+        "project": project.name,
+        "ended": ended.name,
+        "note": note,
+        "rationale": rationale,
+        "reminder": reminded,
+    }
 
 
 @dataclass
@@ -267,9 +286,33 @@ class ForeignRows:
 
 @pytest.fixture
 def foreign_rows(world) -> ForeignRows:
-    _populate(world.org, pm=world.pm, decider=world.executive, label="Acme own")
+    _populate(
+        world.org,
+        pm=world.pm,
+        decider=world.executive,
+        label="Acme own",
+        people=(world.viewer, world.partner),
+    )
+    for person in (world.pm, world.executive, world.viewer, world.partner):
+        Reminder.objects.create(
+            recipient=person,
+            project=world.project,
+            kind="stalled",
+            due_date=world.project.created_at.date(),
+            subject="Acme own reminder about the world's project",
+            body="Acme own reminder body",
+            url=world.project.get_absolute_url(),
+        )
     boss = member(world.other_org, "executive", full_name=f"Xena Boss {MARK}")
-    texts = _populate(world.other_org, pm=world.outsider, decider=boss, label=MARK)
+    # The other organisation's reminders also name Acme's people: a notification about a
+    # project its recipient may not see (they left, say) must not show either.
+    texts = _populate(
+        world.other_org,
+        pm=world.outsider,
+        decider=boss,
+        label=MARK,
+        people=(world.pm, world.executive, world.viewer),
+    )
     people = [world.outsider.full_name, world.outsider.email, boss.full_name]
     return ForeignRows(
         ids=_ids_by_kind(world.other_org),
@@ -285,6 +328,7 @@ def foreign_rows(world) -> ForeignRows:
             "charter versions": [texts["project"]],
             "signatures": [boss.full_name],
             "events": [*texts.values(), boss.full_name],
+            "reminders": [texts["reminder"], f"{MARK} reminder body"],
         },
     )
 

@@ -120,14 +120,11 @@ def _gate_word(stage: str) -> str:
 # --- what is due ------------------------------------------------------------------------------
 
 
-def _due_projects(today: date, now: datetime):
-    """The projects in flight that something is due for, with what the claims need: one query.
-
-    Its candidates come from indexed columns — an open gate due within a week or lapsed
-    (``open_gate_due``), a kill deadline within a week or passed, no activity for the shortest
-    stalled threshold (``project_in_flight_activity``) — and only they get the derived states
-    computed; the states then say which of them are really due. So the work grows with what is
-    due, not with the portfolio."""
+def _candidate_ids(today: date, now: datetime) -> set[int]:
+    """Projects something may be due for, from three indexed id lists: an open gate due within
+    a week or lapsed (``open_gate_due``), a kill deadline within a week or passed (the kill
+    deadline's index), no activity for the shortest stalled threshold
+    (``project_in_flight_activity``). Each list grows with what is due, not with the portfolio."""
     soon = today + timedelta(days=7)
     quietest = min(
         [settings.GATEHOUSE_STALLED_AFTER_DAYS]
@@ -137,15 +134,30 @@ def _due_projects(today: date, now: datetime):
             .distinct()
         )
     )
-    open_due = Gate.objects.filter(decided_at__isnull=True, due_date__lte=soon)
-    candidates = Project.objects.active().filter(
-        Q(pk__in=open_due.values("project_id"))
-        | Q(kill_deadline__lte=soon)
-        | Q(updated_at__lt=now - timedelta(days=quietest))
+    ids = set(
+        Gate.objects.filter(decided_at__isnull=True, due_date__lte=soon).values_list(
+            "project_id", flat=True
+        )
     )
+    ids |= set(Project.objects.filter(kill_deadline__lte=soon).values_list("pk", flat=True))
+    ids |= set(
+        Project.objects.active()
+        .filter(updated_at__lt=now - timedelta(days=quietest))
+        .values_list("pk", flat=True)
+    )
+    return ids
+
+
+def _due_projects(today: date, now: datetime):
+    """The projects in flight that something is due for, with what the claims need. Only the
+    candidates (``_candidate_ids``) get the derived states computed; the states then say which
+    of them are really due. So the work grows with what is due, not with the portfolio."""
+    soon = today + timedelta(days=7)
     unmet = Q(threshold_met=False) & Q(kill_threshold__isnull=False)
     return list(
-        candidates.with_states(today)
+        Project.objects.active()
+        .filter(pk__in=sorted(_candidate_ids(today, now)))
+        .with_states(today)
         .filter(Q(gate_due__lte=soon) | (Q(kill_deadline__lte=soon) & unmet) | Q(stalled=True))
         .values(
             "pk",
@@ -411,37 +423,56 @@ def _week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
-def _digest_content(organisation_ids: list[int] | None, today: date) -> dict:
-    """The week's digest over ``organisation_ids`` (None: every organisation): the funnel
-    counts, what became overdue, kill pending or stalled, and the decisions made that week.
-    A fixed number of queries, whatever the size of the portfolio."""
+@dataclass
+class DigestData:
+    """The week across the whole firm, loaded once; each digest is a slice of it."""
+
+    funnel: list[tuple[int, str, int]]  # (organisation id, stage, count)
+    attention: list[dict]  # projects overdue, kill pending or stalled (from the due rows)
+    decisions: list[dict]  # decisions made this week
+
+
+def _digest_data(due: list[dict], today: date) -> DigestData:
+    """Three figures a digest needs, for every organisation at once: the funnel counts (one
+    GROUP BY), what needs attention (the sweep's own due rows: overdue, kill pending and
+    stalled are all among them) and the decisions made this week (one query)."""
     since = today - timedelta(days=7)
-    projects = Project.objects.all()
-    decisions = Decision.objects.all()
-    if organisation_ids is not None:
-        projects = projects.filter(organisation_id__in=organisation_ids)
-        decisions = decisions.filter(project__organisation_id__in=organisation_ids)
-    funnel = dict(projects.values_list("stage").annotate(n=Count("id")).order_by())
-    attention = list(
-        projects.active()
-        .with_states(today)
-        .filter(Q(overdue=True) | Q(kill_pending=True) | Q(stalled=True))
-        .values(
-            "pk",
-            "name",
-            "organisation__name",
-            "overdue",
-            "kill_pending",
-            "stalled",
-            "gate_due",
-            "kill_deadline",
-            "kill_threshold",
-            "threshold_met",
-        )  # fmt: skip
-        .order_by("organisation__name", "name")
+    funnel = list(
+        Project.objects.values_list("organisation_id", "stage").annotate(n=Count("id")).order_by()
     )
+    attention = [p for p in due if p["overdue"] or p["kill_pending"] or p["stalled"]]
+    made: list[dict] = [
+        dict(d)
+        for d in Decision.objects.filter(decided_at__date__gte=since)
+        .values(
+            "outcome",
+            "project__name",
+            "project_id",
+            "project__organisation_id",
+            "decided_by__full_name",
+            "decided_by_policy",
+        )
+        .order_by("decided_at")
+    ]
+    return DigestData(funnel=funnel, attention=attention, decisions=made)
+
+
+def _digest_content(data: DigestData, organisation_ids: set[int] | None, today: date) -> dict:
+    """The week's digest over ``organisation_ids`` (None: every organisation): the funnel
+    counts, what became overdue, kill pending or stalled, and the decisions made that week."""
+    since = today - timedelta(days=7)
+
+    def ours(org_id: int) -> bool:
+        return organisation_ids is None or org_id in organisation_ids
+
+    counts: dict[str, int] = defaultdict(int)
+    for org_id, stage, n in data.funnel:
+        if ours(org_id):
+            counts[stage] += n
     rows = []
-    for p in attention:
+    for p in sorted(data.attention, key=lambda p: (p["organisation__name"], p["name"])):
+        if not ours(p["organisation_id"]):
+            continue
         lapsed = _lapsed_date(p, today)
         rows.append(
             {
@@ -452,16 +483,9 @@ def _digest_content(organisation_ids: list[int] | None, today: date) -> dict:
                 "new": bool(lapsed and lapsed >= since),
             }
         )
-    made = list(
-        decisions.filter(decided_at__date__gte=since)
-        .values(
-            "outcome", "project__name", "project_id", "decided_by__full_name", "decided_by_policy"
-        )  # fmt: skip
-        .order_by("decided_at")
-    )
     return {
         "week_of": _fmt(_week_start(today)),
-        "funnel": [(label, funnel.get(value, 0)) for value, label in Stage.choices],
+        "funnel": [(label, counts.get(value, 0)) for value, label in Stage.choices],
         "attention": rows[:50],
         "attention_count": len(rows),
         "became_overdue": sum(1 for r in rows if r["new"] and "overdue" in r["states"]),
@@ -474,14 +498,16 @@ def _digest_content(organisation_ids: list[int] | None, today: date) -> dict:
                 "url": _project_url(d["project_id"], "decisions"),
                 "by": d["decided_by__full_name"] or "the lapse policy",
             }
-            for d in made
+            for d in data.decisions
+            if ours(d["project__organisation_id"])
         ],
     }
 
 
-def _digest_claims(today: date, partners: list[int]) -> list[Claim]:
+def _digest_claims(today: date, partners: list[int], due: list[dict]) -> list[Claim]:
     """One digest a week for each partner (every organisation) and each executive (theirs),
-    claimed at the first sweep of the week; computed once per distinct scope."""
+    claimed at the first sweep of the week. The figures are loaded once for the firm and sliced
+    per scope, so the digest costs the same few queries however many executives there are."""
     week = _week_start(today)
     already = set(
         Reminder.objects.filter(kind=ReminderKind.DIGEST, due_date=week).values_list(
@@ -500,9 +526,12 @@ def _digest_claims(today: date, partners: list[int]) -> list[Claim]:
     for user_id, orgs in executive_orgs.items():
         if user_id not in already:
             scopes[tuple(sorted(orgs))].append(user_id)
+    if not scopes:
+        return []
+    data = _digest_data(due, today)
     claims = []
     for scope, recipients in scopes.items():
-        content = _digest_content(list(scope) if scope is not None else None, today)
+        content = _digest_content(data, set(scope) if scope is not None else None, today)
         where = "every organisation" if scope is None else f"{len(scope)} organisation(s)"
         body = (
             f"The week of {content['week_of']} across {where}: "
@@ -679,7 +708,7 @@ def reminders_sweep(
                 org_execs[org_id].append(user_id)
             claims += _killed_claims(list(killed), lambda org: org_execs[org], partners)
         claims += _signature_claims(now, policies_for)
-        claims += _digest_claims(today, partners)
+        claims += _digest_claims(today, partners, [p for p in due if p["pk"] not in killed])
         claims = _visible(claims)
         for c in claims:
             result.by_kind[c.kind] = result.by_kind.get(c.kind, 0) + 1

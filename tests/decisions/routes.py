@@ -162,8 +162,8 @@ ROUTES = [
 # --- A person's notifications (decisions.notification_views, decisions.api.notifications) ----
 # A notification is one person's: only its recipient may read or mark it; for anyone else it is
 # a 404 (asserted in tests/decisions/test_notifications_views.py and _api.py), so each role gets
-# a case with a notification of its own. The contract has no list kind for reminders: "events"
-# looks for the other organisation's project names and texts in the answer.
+# a case with a notification of its own. The lists are checked for the other organisation's
+# reminders ("reminders": by id and by their texts), and for its projects' names ("events").
 
 
 def _notification_of(role: str):
@@ -189,8 +189,8 @@ def _notification_of(role: str):
 
 
 ROUTES += [
-    Route("decisions:notifications", scoped=False, lists=("events", "organisations")),
-    Route("decisions:notification-bell", scoped=False, lists="events"),
+    Route("decisions:notifications", scoped=False, lists=("reminders", "events", "organisations")),
+    Route("decisions:notification-bell", scoped=False, lists="reminders"),
     Route("decisions:notification-preferences", scoped=False, lists="organisations"),
     Route(
         "decisions:notification-preferences",
@@ -210,7 +210,7 @@ ROUTES += [
         for role in ROLES
     ),
     # API
-    Route("api:notification-list", api=True, scoped=False, lists="events"),
+    Route("api:notification-list", api=True, scoped=False, lists=("reminders", "events")),
     Route("api:notification-read-all", method="post", api=True, scoped=False),
     *(
         Route(
@@ -233,7 +233,7 @@ ROUTES += [
         )
         for role in ROLES
     ),
-    Route("api:project-reminder-list", kwargs=_project, api=True, lists="events"),
+    Route("api:project-reminder-list", kwargs=_project, api=True, lists=("reminders", "events")),
 ]
 
 
