@@ -23,3 +23,7 @@ class ChartersConfig(AppConfig):
             context=panels.home_panel,
         )
         project_badges.register("charter", order=10, badges=panels.list_badges)
+
+        from . import drilldown
+
+        drilldown.register()

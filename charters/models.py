@@ -79,6 +79,10 @@ class Charter(models.Model):
             "target), the threshold or the kill deadline."
         ),
     )
+    # Of those amendments, the ones that moved the sign-off threshold against the metric's
+    # direction (the bar went down) or with it (up).
+    bar_lowered = models.PositiveIntegerField(default=0)
+    bar_raised = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CharterQuerySet.as_manager()

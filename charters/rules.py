@@ -242,3 +242,12 @@ def kill_sentence(v) -> str:
     else:
         condition = f"has not reached {threshold}"
     return f"If {metric} {condition} by {deadline}, the PoC stops."
+
+
+def bar_moved(old: Decimal | None, new: Decimal | None, direction: str) -> str:
+    """Whether an amendment moved the sign-off threshold down ("lowered": easier to pass, in the
+    metric's direction), up ("raised"), or not at all ("")."""
+    if old is None or new is None or old == new:
+        return ""
+    easier = new < old if direction != "lower" else new > old
+    return "lowered" if easier else "raised"

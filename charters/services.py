@@ -466,9 +466,16 @@ def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
         project=charter.project,
         changes={"status": [Status.IN_REVIEW, Status.APPROVED]},
     )
-    if moved:
+    if moved and previous is not None:
         charter.goalposts_moved += 1
-        charter.save(update_fields=["goalposts_moved"])
+        bar = rules.bar_moved(
+            previous.threshold, version.threshold, version.metric_direction or "higher"
+        )
+        if bar == "lowered":
+            charter.bar_lowered += 1
+        elif bar == "raised":
+            charter.bar_raised += 1
+        charter.save(update_fields=["goalposts_moved", "bar_lowered", "bar_raised"])
         audit.record(
             actor=by,
             action=audit.Action.CHARTER_GOALPOSTS_MOVED,

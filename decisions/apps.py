@@ -29,6 +29,10 @@ class DecisionsConfig(AppConfig):
         project_schedule_changed.register("gate-due", gate_due_follow)
         # Overdue, stalled, kill condition status and kill pending, defined once.
         project_states.register(states.annotate)
+        # The project list's filters behind the dashboard's accountability and graveyard.
+        from . import drilldown
+
+        drilldown.register()
 
         project_panels.register(
             "gate",

@@ -209,7 +209,7 @@ def extend(result) -> dict[str, int]:
 
     from decisions.models import Decision, Measurement
     from decisions.selectors import load_facts
-    from decisions.services import gate_open
+    from decisions.services import gate_open, milestones_refresh
     from portfolio.models import Project
     from portfolio.querysets import backdate
 
@@ -240,6 +240,8 @@ def extend(result) -> dict[str, int]:
             updated_at = project.updated_at
             if project.pk not in decided:
                 counts["decisions"] += _history(project, plan)
+                # The dashboard reads milestones mirrored from the decisions just replayed.
+                milestones_refresh(project_id=project.pk)
             if project.stage in ("proposed", "poc", "pilot") and gate_open(project=project):
                 counts["gates"] += 1
             if project.stage == "pilot" and project.kill_deadline != project.decision_date:

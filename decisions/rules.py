@@ -365,3 +365,39 @@ def validate_outcome(
 def allowed_outcomes(*, kill_pending: bool) -> tuple[str, ...]:
     """The outcomes a decision-maker is offered: a kill-pending PoC has no go."""
     return ("kill", "extend") if kill_pending else ("go", "kill", "extend")
+
+
+# --- milestones ---------------------------------------------------------------------------------
+
+
+def milestones(in_force: Iterable[Any]) -> dict[str, Any]:
+    """A project's milestones from its in-force decisions (a superseded go does not count): when
+    the PoC started (the go at the charter gate), when it reached the pilot and production, and
+    how it ended if it was killed. ``in_force`` are decisions, oldest first."""
+    out: dict[str, Any] = {
+        "poc_started_at": None,
+        "pilot_reached_at": None,
+        "production_reached_at": None,
+        "killed_at": None,
+        "killed_from": "",
+        "kill_reason": "",
+        "killed_by_policy": False,
+        "pivoted": False,
+    }
+    reached = {
+        Stage.PROPOSED: "poc_started_at",
+        Stage.POC: "pilot_reached_at",
+        Stage.PILOT: "production_reached_at",
+    }
+    for d in in_force:
+        if d.outcome == "go" and d.from_stage in reached and out[reached[d.from_stage]] is None:
+            out[reached[d.from_stage]] = d.decided_at
+        elif d.outcome == "kill":
+            out.update(
+                killed_at=d.decided_at,
+                killed_from=d.from_stage,
+                kill_reason=d.reason_category,
+                killed_by_policy=bool(d.decided_by_policy),
+                pivoted=d.successor_id is not None,
+            )
+    return out

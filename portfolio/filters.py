@@ -7,8 +7,10 @@ from functools import partial
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from .api.filters import MAX_ID
+from .hooks import project_filters
 from .models import KillStatus, Membership, Organisation, Project, Stage, User
 
 
@@ -52,6 +54,14 @@ def _visible_organisations(request):
     return Organisation.objects.visible_to(request.user).order_by("name")
 
 
+def _drill(spec, queryset, name, value):
+    """A drill-down filter; a value it does not understand lists nothing rather than all."""
+    try:
+        return spec.apply(queryset, value.strip(), timezone.localdate())
+    except ValueError:
+        return queryset.none()
+
+
 ATTENTION_CHOICES = [
     ("overdue", "Overdue"),
     ("kill_pending", "Kill pending"),
@@ -91,6 +101,12 @@ class ProjectFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        # The dashboard's drill-down filters (portfolio.hooks.project_filters): hidden fields,
+        # kept across in-place filtering, shown as chips that can be taken off.
+        for spec in project_filters:
+            self.filters[spec.name] = django_filters.CharFilter(
+                method=partial(_drill, spec), widget=forms.HiddenInput
+            )
         organisation_id = _id_in(self.data, "organisation")
         if organisation_id is not None:
             self.filters["owner"].queryset = partial(
@@ -98,7 +114,22 @@ class ProjectFilter(django_filters.FilterSet):
             )
 
     def narrowing(self) -> bool:
-        """True when the visitor narrowed the list beyond the organisation (search, stage, owner)."""
+        """True when the visitor narrowed the list beyond the organisation (search, stage, owner,
+        what needs attention, a drill-down from the dashboard)."""
+        keys = ("q", "stage", "owner", "attention", *(spec.name for spec in project_filters))
         if not self.is_bound or not self.form.is_valid():
-            return any(self.data.get(k) for k in ("q", "stage", "owner", "attention"))
-        return any(self.form.cleaned_data.get(k) for k in ("q", "stage", "owner", "attention"))
+            return any(self.data.get(k) for k in keys)
+        return any(self.form.cleaned_data.get(k) for k in keys)
+
+    def drilldown_chips(self) -> list[tuple[str, str]]:
+        """(what it says, the query string without it) for each drill-down filter in use."""
+        chips = []
+        for spec in project_filters:
+            value = (self.data.get(spec.name) or "").strip()
+            if not value:
+                continue
+            rest = self.data.copy()
+            rest.pop(spec.name, None)
+            rest.pop("page", None)
+            chips.append((spec.describe(value), rest.urlencode()))
+        return chips

@@ -11,6 +11,7 @@ service sees that something follows. An app registers in ``AppConfig.ready()``::
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 class HookRegistry:
@@ -65,3 +66,37 @@ class StatesRegistry:
 
 
 project_states = StatesRegistry()
+
+
+@dataclass(frozen=True)
+class ProjectFilterSpec:
+    """A filter of the project list that the dashboard's numbers drill into (``?started=…``).
+
+    ``apply(queryset, value, today)`` narrows a project queryset to what ``value`` names and
+    raises ``ValueError`` for a value it does not understand; ``describe(value)`` says it in
+    words for the chip that shows it on the list."""
+
+    name: str
+    apply: Callable[..., object]
+    describe: Callable[[str], str]
+
+
+class ProjectFilterRegistry:
+    """Drill-down filters of the project list, registered by the app that knows their rows
+    (portfolio: the milestones; decisions: gates and extensions; charters: goalposts and risk
+    flags), so ``/projects/?…`` reproduces any number of the dashboard."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ProjectFilterSpec] = {}
+
+    def register(self, spec: ProjectFilterSpec) -> None:
+        self._specs[spec.name] = spec
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+    def get(self, name: str) -> ProjectFilterSpec | None:
+        return self._specs.get(name)
+
+
+project_filters = ProjectFilterRegistry()

@@ -277,6 +277,24 @@ class Project(models.Model):
         "in force; in pilot the production gate's due date; none after production or a kill. "
         "Kept by the services that move it (approval, amendment, decision).",
     )
+    # The project's milestones, mirrored from its in-force decisions (a superseded go does not
+    # count) by decisions.services.milestones_refresh: what the dashboard counts and drills into.
+    poc_started_at = models.DateTimeField(
+        "PoC started", null=True, blank=True, editable=False, db_index=True
+    )
+    pilot_reached_at = models.DateTimeField("reached pilot", null=True, blank=True, editable=False)
+    production_reached_at = models.DateTimeField(
+        "reached production", null=True, blank=True, editable=False
+    )
+    killed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    killed_from = models.CharField(
+        "killed in", max_length=16, choices=Stage.choices, blank=True, editable=False
+    )
+    kill_reason = models.CharField(max_length=32, blank=True, editable=False)
+    killed_by_policy = models.BooleanField(default=False, editable=False)
+    pivoted = models.BooleanField(
+        default=False, editable=False, help_text="Killed, with a successor project started."
+    )
     schedule_version = models.PositiveIntegerField(
         default=0,
         editable=False,

@@ -322,6 +322,28 @@ def project_apply(
     return project
 
 
+MILESTONE_FIELDS = (
+    "poc_started_at",
+    "pilot_reached_at",
+    "production_reached_at",
+    "killed_at",
+    "killed_from",
+    "kill_reason",
+    "killed_by_policy",
+    "pivoted",
+)
+
+
+def project_milestones_record(*, project_id: int, values: dict) -> None:
+    """Mirror a project's milestones from its in-force decisions (``decisions.services``
+    computes them). No audit event of its own: the decisions are their own append-only log, and
+    these columns are read from it again whenever a decision is recorded."""
+    unknown = set(values) - set(MILESTONE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not milestones: {sorted(unknown)}.")
+    Project.objects.filter(pk=project_id).unaudited_update(**values)
+
+
 def project_touch(*, project: Project) -> None:
     """Mark activity on a project (charters, evidence, measurements count as activity).
 

@@ -14,7 +14,7 @@ Views, forms, serializers, the admin and the demo only parse input and call thes
 """
 
 from .calendar import calendar_feed_revoke, calendar_feed_rotate
-from .decide import decision_record, decision_record_lapsed
+from .decide import decision_record, decision_record_lapsed, milestones_refresh
 from .evidence import measurement_record, ownership_accept
 from .gates import criterion_mark, gate_due_follow, gate_open
 from .notifications import (
@@ -34,6 +34,7 @@ __all__ = [
     "gate_due_follow",
     "gate_open",
     "measurement_record",
+    "milestones_refresh",
     "notification_mark_all_read",
     "notification_mark_read",
     "notification_preferences",

@@ -34,6 +34,7 @@ from portfolio.services import (
     STAGE_TRANSITIONS,
     project_apply,
     project_change_stage,
+    project_milestones_record,
     project_register,
     project_touch,
 )
@@ -198,6 +199,15 @@ def _apply_schedule(
     return project_apply(
         project=project, by=by, values=values, action=audit.Action.PROJECT_SCHEDULE_SET, note=note
     )
+
+
+def milestones_refresh(*, project_id: int) -> None:
+    """Mirror the project's milestones (PoC started, reached pilot and production, killed: when,
+    where, why, by whom) from its in-force decisions onto the project, for the dashboard."""
+    in_force = Decision.objects.filter(project_id=project_id, superseded_by__isnull=True).order_by(
+        "decided_at", "id"
+    )
+    project_milestones_record(project_id=project_id, values=rules.milestones(in_force))
 
 
 def _kill_pending(facts: ProjectFacts, *, superseded: Decision | None, today: date) -> bool:
@@ -389,6 +399,7 @@ def decision_record(
     )
     if target != decision.from_stage:
         gate_open(project=project, by=by)
+    milestones_refresh(project_id=project.pk)
     return decision
 
 
@@ -448,4 +459,5 @@ def decision_record_lapsed(
         action=audit.Action.PROJECT_SCHEDULE_SET,
         note="Killed by the lapse policy.",
     )
+    milestones_refresh(project_id=project.pk)
     return decision

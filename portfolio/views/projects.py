@@ -45,6 +45,7 @@ class ProjectListView(LoginRequiredMixin, View):
             "projects": project_badges.attach(page.object_list),
             "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),
+            "drilldown": project_filter.drilldown_chips(),
             "can_create": Organisation.objects.editable_by(request.user).exists(),
         }
         if htmx_partial(request):
