@@ -44,9 +44,10 @@ def timed_gates(period: periods.Period, timing: str, today: date) -> QuerySet:
     """Gates due in ``period`` — on their stored due date, up to today: a gate is not due
     before its date — with ``timing`` (see GATE_TIMINGS). One definition for the accountability
     figures and the list behind them."""
-    gates = Gate.objects.filter(
-        due_date__isnull=False, due_date__lte=today, **period.lookup("due_date")
-    )
+    end = today if period.end is None else min(period.end, today)
+    gates = Gate.objects.filter(due_date__isnull=False, due_date__lte=end)
+    if period.start is not None:
+        gates = gates.filter(due_date__gte=period.start)
     decided_on = TruncDate("decided_at")
     if timing == "on_time":
         return gates.annotate(decided_on=decided_on).filter(

@@ -373,7 +373,7 @@ def allowed_outcomes(*, kill_pending: bool) -> tuple[str, ...]:
 def milestones(in_force: Iterable[Any]) -> dict[str, Any]:
     """A project's milestones from its in-force decisions (a superseded go does not count): when
     the PoC started (the go at the charter gate), when it reached the pilot and production, and
-    how it ended if it was killed. ``in_force`` are decisions, oldest first."""
+    how it ended if it was killed. ``in_force`` are decisions (with their gate), oldest first."""
     out: dict[str, Any] = {
         "poc_started_at": None,
         "pilot_reached_at": None,
@@ -390,12 +390,15 @@ def milestones(in_force: Iterable[Any]) -> dict[str, Any]:
         Stage.PILOT: "production_reached_at",
     }
     for d in in_force:
-        if d.outcome == "go" and d.from_stage in reached and out[reached[d.from_stage]] is None:
-            out[reached[d.from_stage]] = d.decided_at
+        # Where the decision was made: its gate's stage (a kill that corrects a go into the pilot
+        # was made at the graduation gate: the PoC was killed, it never reached the pilot).
+        at = d.gate.from_stage
+        if d.outcome == "go" and at in reached and out[reached[at]] is None:
+            out[reached[at]] = d.decided_at
         elif d.outcome == "kill":
             out.update(
                 killed_at=d.decided_at,
-                killed_from=d.from_stage,
+                killed_from=at,
                 kill_reason=d.reason_category,
                 killed_by_policy=bool(d.decided_by_policy),
                 pivoted=d.successor_id is not None,

@@ -20,16 +20,17 @@ def forward(apps, schema_editor):
         Decision.objects.filter(supersedes__isnull=False).values_list("supersedes_id", flat=True)
     )
     found: dict[int, dict] = {}
-    for d in Decision.objects.order_by("decided_at", "id"):
+    for d in Decision.objects.select_related("gate").order_by("decided_at", "id"):
         if d.pk in superseded:
             continue
         m = found.setdefault(d.project_id, {})
-        if d.outcome == "go" and d.from_stage in REACHED:
-            m.setdefault(REACHED[d.from_stage], d.decided_at)
+        at = d.gate.from_stage  # where it was decided (see decisions.rules.milestones)
+        if d.outcome == "go" and at in REACHED:
+            m.setdefault(REACHED[at], d.decided_at)
         elif d.outcome == "kill":
             m.update(
                 killed_at=d.decided_at,
-                killed_from=d.from_stage,
+                killed_from=at,
                 kill_reason=d.reason_category,
                 killed_by_policy=bool(d.decided_by_policy),
                 pivoted=d.successor_id is not None,

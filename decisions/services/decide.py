@@ -204,8 +204,10 @@ def _apply_schedule(
 def milestones_refresh(*, project_id: int) -> None:
     """Mirror the project's milestones (PoC started, reached pilot and production, killed: when,
     where, why, by whom) from its in-force decisions onto the project, for the dashboard."""
-    in_force = Decision.objects.filter(project_id=project_id, superseded_by__isnull=True).order_by(
-        "decided_at", "id"
+    in_force = (
+        Decision.objects.filter(project_id=project_id, superseded_by__isnull=True)
+        .select_related("gate")
+        .order_by("decided_at", "id")
     )
     project_milestones_record(project_id=project_id, values=rules.milestones(in_force))
 
