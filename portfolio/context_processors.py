@@ -15,11 +15,21 @@ def current_organisation(request):
     return request._current_organisation
 
 
+def visible_organisations(request) -> list[Organisation]:
+    """The organisations the visitor may see, read once per request (the navigation's switcher
+    and the list's filters share it)."""
+    if not hasattr(request, "_visible_organisations"):
+        request._visible_organisations = list(
+            Organisation.objects.visible_to(request.user).only("id", "name")
+        )
+    return request._visible_organisations
+
+
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     return {
-        "nav_organisations": list(Organisation.objects.visible_to(request.user).only("id", "name")),
+        "nav_organisations": visible_organisations(request),
         "current_organisation": current_organisation(request),
         "worker_heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
     }

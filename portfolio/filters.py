@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .api.filters import MAX_ID
+from .context_processors import visible_organisations
 from .hooks import project_filters
 from .models import KillStatus, Membership, Organisation, Project, Stage, User
 
@@ -29,15 +30,24 @@ def _visible_people(request, *, organisation_id: int | None = None, keep: int | 
     switching organisation does not turn a chosen owner into an error)."""
     if request is None:
         return User.objects.none()
-    organisations = Organisation.objects.visible_to(request.user)
+    user = request.user
+    organisations = Organisation.objects.visible_to(user)
     memberships = Membership.objects.filter(organisation__in=organisations)
     people = User.objects.filter(pk__in=memberships.values("user_id"))
+    if organisation_id is None and several_organisations(request):
+        # Across several organisations the choice would list everybody (a partner's: the whole
+        # firm): people are offered once an organisation is chosen.
+        return people.filter(pk=keep).order_by("full_name") if keep else User.objects.none()
     if organisation_id is not None:
         in_organisation = Q(
             pk__in=memberships.filter(organisation_id=organisation_id).values("user_id")
         )
         people = people.filter((in_organisation | Q(pk=keep)) if keep else in_organisation)
     return people.order_by("full_name", "email")
+
+
+def several_organisations(request) -> bool:
+    return len(visible_organisations(request)) > 1
 
 
 def _id_in(data, key: str) -> int | None:
@@ -108,10 +118,12 @@ class ProjectFilter(django_filters.FilterSet):
                 method=partial(_drill, spec), widget=forms.HiddenInput
             )
         organisation_id = _id_in(self.data, "organisation")
-        if organisation_id is not None:
-            self.filters["owner"].queryset = partial(
-                _visible_people, organisation_id=organisation_id, keep=_id_in(self.data, "owner")
-            )
+        self.filters["owner"].queryset = partial(
+            _visible_people, organisation_id=organisation_id, keep=_id_in(self.data, "owner")
+        )
+        request = kwargs.get("request")
+        if organisation_id is None and request is not None and several_organisations(request):
+            self.filters["owner"].extra["help_text"] = "Choose an organisation to pick a person."
 
     def narrowing(self) -> bool:
         """True when the visitor narrowed the list beyond the organisation (search, stage, owner,

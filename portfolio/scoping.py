@@ -57,16 +57,22 @@ def scope_editable(queryset: _QS, user, path: str, *, roles: Iterable[str]) -> _
     return queryset.filter(**{f"{path}__in": _organisations_of(user, roles)})
 
 
-def role_in(user, organisation_id: int) -> str | None:
-    """The user's role in an organisation, or None (partners without membership have none)."""
+def member_roles(user) -> dict[int, str]:
+    """{organisation id: role} of the user's memberships, read once per request (cached on the
+    user object)."""
     if not getattr(user, "is_authenticated", False):
-        return None
+        return {}
     cache = getattr(user, "_gatehouse_roles", None)
     if cache is None:
         memberships = _portfolio_models().Membership._default_manager.filter(user=user)
         cache = dict(memberships.values_list("organisation_id", "role"))
         user._gatehouse_roles = cache
-    return cache.get(organisation_id)
+    return cache
+
+
+def role_in(user, organisation_id: int) -> str | None:
+    """The user's role in an organisation, or None (partners without membership have none)."""
+    return member_roles(user).get(organisation_id)
 
 
 def is_pm(user, organisation_id: int) -> bool:

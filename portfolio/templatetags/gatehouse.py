@@ -24,3 +24,14 @@ def num(value, places: int = 4) -> str:
     rounded = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
     text = format(rounded.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+@register.filter
+def page_window(page_obj) -> list:
+    """The page numbers a pagination bar shows — the first, the last, the current ±2 — with None
+    for each gap: a bar whose size does not grow with the number of pages."""
+    paginator = page_obj.paginator
+    return [
+        None if n == paginator.ELLIPSIS else n
+        for n in paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+    ]

@@ -65,8 +65,13 @@ def test_owner_choices_follow_the_chosen_organisation(
     client, org, other_org, partner, pm, outsider, listed
 ):
     client.force_login(partner)
-    everyone = client.get(LIST).context["filter"].form.fields["owner"].queryset
-    assert {pm, outsider} <= set(everyone)
+    # Across every organisation the choice would list the whole firm: nobody is offered until an
+    # organisation is chosen (an owner already in the URL stays, if the visitor may see them).
+    unchosen = client.get(LIST)
+    assert set(unchosen.context["filter"].form.fields["owner"].queryset) == set()
+    assert "Choose an organisation to pick a person." in unchosen.content.decode()
+    kept = client.get(LIST, {"owner": pm.pk}).context["filter"].form.fields["owner"].queryset
+    assert set(kept) == {pm}
     narrowed = client.get(LIST, {"organisation": org.pk}).context["filter"].form
     assert pm in narrowed.fields["owner"].queryset
     assert outsider not in narrowed.fields["owner"].queryset
