@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from charters.api.views import CharterVersionViewSet, CharterViewSet
 from decisions.api import calendar as decisions_calendar
+from decisions.api import dashboard as decisions_dashboard
 from decisions.api import notifications as decisions_notifications
 from decisions.api import views as decisions_api
 from portfolio.api.views import MembershipViewSet, MeViewSet, OrganisationViewSet, ProjectViewSet
@@ -36,5 +37,6 @@ router.register(
     basename="project-reminder",
 )
 router.register("calendar-feed", decisions_calendar.CalendarFeedViewSet, basename="calendar-feed")
+router.register("dashboard", decisions_dashboard.DashboardViewSet, basename="dashboard")
 
 urlpatterns = router.urls

@@ -28,7 +28,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import cast
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -61,7 +61,7 @@ from .models import KillReason
 
 ACTIVE = [Stage.PROPOSED.value, Stage.POC.value, Stage.PILOT.value]
 TREND_QUARTERS = 8
-ATTENTION_ROWS = 8
+ATTENTION_ROWS = 5
 KILL_SOON_DAYS = 14
 
 
@@ -80,7 +80,14 @@ class Scope:
     decision_maker_id: int | None = None
     risk_flag: str = ""
 
-    def projects(self) -> ProjectQuerySet:
+    @cached_property
+    def _flagged_ids(self) -> list[int]:
+        """The ids raising the risk flag, computed once per scope: every panel narrows by them,
+        and the flags are charter rules evaluated in Python."""
+        qs = charter_drilldown.risk_flag(self._unflagged(), self.risk_flag, self.today)
+        return list(qs.values_list("pk", flat=True))
+
+    def _unflagged(self) -> ProjectQuerySet:
         qs: ProjectQuerySet = Project.objects.visible_to(self.user)
         if self.organisation_id is not None:
             qs = qs.filter(organisation_id=self.organisation_id)
@@ -88,8 +95,12 @@ class Scope:
             qs = qs.filter(stage=self.stage)
         if self.decision_maker_id is not None:
             qs = qs.filter(decision_maker_id=self.decision_maker_id)
+        return qs
+
+    def projects(self) -> ProjectQuerySet:
+        qs = self._unflagged()
         if self.risk_flag:
-            qs = cast(ProjectQuerySet, charter_drilldown.risk_flag(qs, self.risk_flag, self.today))
+            qs = qs.filter(pk__in=self._flagged_ids)
         return qs
 
     def params(self) -> dict[str, str]:

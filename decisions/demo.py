@@ -23,6 +23,11 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 FEATURED_EXECUTIVE = "exec@gatehouse.demo"
+# Days between a passed gate's due date and its decision (negative: decided late).
+LATENESS = (-24, -12, -7, -3, -1, 0, 0, 0, 2, 5, 9)
+LAPSE_POLICY = "Lapse policy: kill 7 days after the kill deadline"
+PIVOT_REASON = "data_not_available"
+ACTIVE = ("proposed", "poc", "pilot")
 
 
 def _aware(day, hour=10) -> datetime:
@@ -36,13 +41,14 @@ def _gate_dates(project, changes) -> dict[str, object]:
 
     The stage the project stands at has the project's decision date (the plan's; the charter's
     when approved). A gate already passed was due around when it was decided: some decided on
-    time, some a week late, some early — so accountability figures have something to say."""
+    time, some days or weeks late, some early — so accountability figures have something to
+    say."""
     dates: dict[str, object] = {}
     if project.stage in ("proposed", "poc", "pilot"):
         dates[project.stage] = project.decision_date
     for change in changes:
         if change.from_stage not in dates:
-            offset = (-7, 0, 5)[(project.pk + len(dates)) % 3]
+            offset = LATENESS[(project.pk * 7 + len(dates)) % len(LATENESS)]
             dates[change.from_stage] = change.changed_at.date() + timedelta(days=offset)
     return dates
 
@@ -60,10 +66,13 @@ def _history(project, plan) -> int:
     changes = list(StageChange.objects.filter(project=project).order_by("changed_at", "id"))
     dates = _gate_dates(project, changes)
     for change in changes:
-        gate = gate_open(project=project, stage=change.from_stage, by=change.changed_by)
-        if gate is None or change.changed_by is None:
-            continue
         kill = change.to_stage == "killed"
+        by_policy = kill and change.changed_by is None and plan.kill_reason == "decision_lapsed"
+        if change.changed_by is None and not by_policy:
+            continue
+        gate = gate_open(project=project, stage=change.from_stage, by=change.changed_by)
+        if gate is None:
+            continue
         gate_date = dates.get(change.from_stage)
         next_date = None if kill else dates.get(change.to_stage)
         # A decided gate keeps the due date it was decided against.
@@ -76,12 +85,16 @@ def _history(project, plan) -> int:
                 gate=gate,
                 outcome="kill" if kill else "go",
                 decided_by=change.changed_by,
+                decided_by_policy=LAPSE_POLICY if by_policy else "",
                 decided_at=change.changed_at,
                 rationale=change.reason or ("Stopped." if kill else "Criteria met."),
                 reason_category=(plan.kill_reason or "other") if kill else "",
                 new_decision_date=next_date,
                 from_stage=change.from_stage,
                 to_stage=change.to_stage,
+                successor=_pivot(project, change)
+                if kill and plan.kill_reason == PIVOT_REASON
+                else None,
                 snapshot={
                     "note": "Recorded by the demo from the project's stage history.",
                     "gate": {
@@ -96,6 +109,81 @@ def _history(project, plan) -> int:
         )
         made += 1
     return made
+
+
+def _pivot(project, change):
+    """The successor a kill started (a pivot): a proposed project registered when the PoC was
+    killed, to try the idea again on the data the organisation does have."""
+    from portfolio.models import Project
+    from portfolio.querysets import backdate
+    from portfolio.services import project_register
+
+    successor = Project(
+        organisation=project.organisation,
+        name=f"{project.name} on available data"[:160],
+        summary=f"Pivot from {project.name}: the same workflow, scoped to the data that exists "
+        "in production today.",
+        business_owner=project.business_owner,
+        engineering_owner=project.engineering_owner,
+        decision_maker=project.decision_maker,
+        pm=project.pm,
+        created_by=change.changed_by,
+    )
+    project_register(project=successor, by=change.changed_by, note=f"Pivot from {project.name}.")
+    Project.objects.filter(pk=successor.pk).unaudited_update(
+        created_at=change.changed_at, updated_at=change.changed_at
+    )
+    from portfolio.models import AuditEvent
+
+    backdate(AuditEvent.objects.filter(project=successor), at=change.changed_at)
+    return successor
+
+
+def _extension(project, gate, today) -> bool:
+    """An extension granted at the PoC's gate: the decision date it had was three weeks
+    earlier; the decision-maker moved it (and the kill deadline) to today's dates."""
+    from decisions.models import Decision
+    from portfolio.models import StageChange
+    from portfolio.querysets import write_history
+
+    entered = (
+        StageChange.objects.filter(project=project, to_stage="poc")
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    if entered is None or project.decision_maker_id is None or project.decision_date is None:
+        return False
+    was = project.decision_date - timedelta(days=21)
+    decided_at = max(entered + timedelta(days=7), _aware(was - timedelta(days=2)))
+    if decided_at.date() >= today:
+        return False
+    write_history(
+        Decision(
+            project=project,
+            gate=gate,
+            outcome="extend",
+            decided_by=project.decision_maker,
+            decided_at=decided_at,
+            rationale="The evaluation set from production arrived late; three more weeks to "
+            "measure on it before deciding.",
+            new_kill_deadline=project.kill_deadline or project.decision_date,
+            new_decision_date=project.decision_date,
+            from_stage="poc",
+            to_stage="poc",
+            snapshot={
+                "note": "Recorded by the demo.",
+                "gate": {
+                    "id": gate.pk,
+                    "name": gate.name,
+                    "from": gate.from_stage,
+                    "to": gate.to_stage,
+                    "decision_date": was.isoformat(),
+                },
+            },
+        )
+    )
+    return True
 
 
 def _readings(project, version, rng, today, scenario: str) -> int:
@@ -213,7 +301,7 @@ def extend(result) -> dict[str, int]:
     from portfolio.models import Project
     from portfolio.querysets import backdate
 
-    counts = {"decisions": 0, "readings": 0, "gates": 0}
+    counts = {"decisions": 0, "readings": 0, "gates": 0, "extensions": 0}
     today = result.today
     with transaction.atomic():
         entries = [(dp.project, dp.plan) for dp in result.projects]
@@ -242,8 +330,17 @@ def extend(result) -> dict[str, int]:
                 counts["decisions"] += _history(project, plan)
                 # The dashboard reads milestones mirrored from the decisions just replayed.
                 milestones_refresh(project_id=project.pk)
-            if project.stage in ("proposed", "poc", "pilot") and gate_open(project=project):
+            gate = gate_open(project=project) if project.stage in ACTIVE else None
+            if gate is not None:
                 counts["gates"] += 1
+            if (
+                gate is not None
+                and project.stage == "poc"
+                and project.pk not in decided
+                and project.pk % 3 == 0
+                and _extension(project, gate, today)
+            ):
+                counts["extensions"] += 1
             if project.stage == "pilot" and project.kill_deadline != project.decision_date:
                 # The go into the pilot made the production gate's due date the deadline.
                 Project.objects.filter(pk=project.pk).unaudited_update(
@@ -277,6 +374,7 @@ def extend(result) -> dict[str, int]:
         _backdate_story([p.pk for p, _ in entries])
     result.log(
         f"Demo decisions: {counts['decisions']} from the stage history, "
+        f"{counts['extensions']} extensions, "
         f"{counts['readings']} metric readings, featured gates ready: {counts['featured']}."
     )
     return counts

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_views, notification_views, views
+from . import calendar_views, dashboard_views, notification_views, views
 
 app_name = "decisions"
 
@@ -57,5 +57,15 @@ urlpatterns += [
         "calendar/<slug:secret>.ics",
         calendar_views.CalendarFeedView.as_view(),
         name="calendar-feed",
+    ),
+]
+
+# The portfolio dashboard (decisions.dashboard_views): the page, and each panel as CSV.
+urlpatterns += [
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/export/<slug:table>.csv",
+        dashboard_views.DashboardExportView.as_view(),
+        name="dashboard-export",
     ),
 ]

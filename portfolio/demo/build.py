@@ -36,6 +36,7 @@ from .data import (
     GO_REASONS,
     INDUSTRY_IDEAS,
     KILL_REASONS,
+    LAPSED_REASON,
     LAST_NAMES,
     ORGANISATIONS,
     SEED,
@@ -232,6 +233,9 @@ def _plan_project(
                 "no_production_owner",
                 dict(KILL_REASONS)["no_production_owner"],
             )
+        if died_in == "poc" and kill_reason in ("metric_not_reached", "cost_target_missed"):
+            # Nobody decided at the kill deadline: the organisation's lapse policy killed it.
+            kill_reason, reason_text = "decision_lapsed", LAPSED_REASON
         transitions.append(("killed", _at(killed, rng), reason_text))
         created = (dates[-1] if dates else killed) - timedelta(days=rng.randint(10, 40))
         tb_start = dates[0] if dates else created
@@ -456,6 +460,8 @@ def _create_project(pp: ProjectPlan, *, org, people) -> Project:
     )
     for to_stage, at, reason in pp.transitions:
         by = owners["decision_maker"] or owners["pm"]
+        if to_stage == "killed" and pp.kill_reason == "decision_lapsed":
+            by = None  # the lapse policy, not a person
         services.project_change_stage(
             project=project, to_stage=to_stage, by=by, reason=reason, at=at
         )

@@ -460,6 +460,11 @@ KILL_REASONS: tuple[tuple[str, str], ...] = (
     ("other", "Superseded by a vendor feature released this quarter."),
 )
 
+LAPSED_REASON = (
+    "Nobody decided: the kill deadline passed with the success metric below the sign-off "
+    "threshold, and seven days later the PoC was neither killed nor extended."
+)
+
 GO_REASONS = {
     "poc": "Charter approved and signed; PoC starts.",
     "pilot": "All six graduation criteria met on production data.",

@@ -7,14 +7,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
 from portfolio.htmx import redirect_after_post
-from portfolio.models import Organisation, Project, Stage, WorkerHeartbeat
+from portfolio.models import Membership, Organisation, Project, Stage, WorkerHeartbeat
 from portfolio.panels import home_panels, project_badges
 
 MY_PROJECTS_SHOWN = 20
@@ -24,6 +25,14 @@ class HomeView(LoginRequiredMixin, TemplateView):
     """What matters to the signed-in person: their projects, the stage counts, app panels."""
 
     template_name = "portfolio/home.html"
+
+    def get(self, request, *args, **kwargs):
+        # A partner who belongs to no organisation comes for the firm-wide view: the portfolio
+        # dashboard is their landing page (after login too: LOGIN_REDIRECT_URL is this page).
+        user = request.user
+        if user.is_partner and not Membership.objects.filter(user=user).exists():
+            return redirect(reverse("decisions:dashboard"))
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -251,3 +251,37 @@ ROUTES += [
     Route("api:calendar-feed-rotate", method="post", api=True, scoped=False),
     Route("api:calendar-feed-revoke", method="post", api=True, scoped=False),
 ]
+
+
+# --- The portfolio dashboard (decisions.dashboard_views, decisions.api.dashboard) -------------
+# About the visitor's own portfolio: whatever they may see, nothing of another organisation to
+# find by address (scoped=False). The page and the API list projects (the attention rows), the
+# organisations they count (a partner's organisation × stage table, the organisation filter) and
+# people (the decision-maker filter and accountability rows): checked for the other
+# organisation's, in the page, the API and every streamed CSV export.
+
+DASHBOARD_LISTS = ("projects", "organisations", "memberships")
+
+ROUTES += [
+    Route("decisions:dashboard", scoped=False, lists=DASHBOARD_LISTS),
+    *(
+        Route(
+            "decisions:dashboard-export",
+            kwargs=lambda w, table=table: {"table": table},
+            scoped=False,
+            lists=DASHBOARD_LISTS,
+            label=f"GET decisions:dashboard-export ({table})",
+        )
+        for table in (
+            "funnel",
+            "trend",
+            "flow",
+            "attention",
+            "graveyard",
+            "goalposts",
+            "accountability",
+            "organisations",
+        )
+    ),
+    Route("api:dashboard-list", api=True, scoped=False, lists=DASHBOARD_LISTS),
+]

@@ -5,7 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from portfolio.demo import ADMIN_EMAIL, DEMO_LOGINS, DEMO_PASSWORD
@@ -112,7 +113,19 @@ def test_advanced_projects_carry_their_stage_history(demo):
         assert path == ["poc", "pilot", "production"]
     assert not StageChange.objects.filter(changed_at__gt=timezone.now()).exists()
     killed = StageChange.objects.filter(to_stage=Stage.KILLED)
-    assert not killed.filter(Q(reason="") | Q(changed_by__isnull=True)).exists()
+    assert not killed.filter(reason="").exists()
+    # A kill names who made it, except the lapse policy's: some PoCs of the story were killed
+    # because nobody decided, and their decision names the policy instead.
+    by_policy = killed.filter(changed_by__isnull=True)
+    assert by_policy.exists()
+    from decisions.models import Decision
+
+    policy_kills = Decision.objects.filter(outcome="kill", decided_by__isnull=True)
+    assert set(policy_kills.values_list("project_id", flat=True)) == set(
+        by_policy.values_list("project_id", flat=True)
+    )
+    assert not policy_kills.filter(decided_by_policy="").exists()
+    assert set(policy_kills.values_list("reason_category", flat=True)) == {"decision_lapsed"}
     # Stage changes went through the audited service, dated like the history they tell.
     audited = AuditEvent.objects.filter(action="project.stage_changed")
     assert audited.count() == StageChange.objects.count()
@@ -136,3 +149,18 @@ def test_timelines_read_in_story_order_not_loading_order(demo):
         assert gate.opened_at == into_poc.changed_at
         opened = AuditEvent.objects.get(action="gate.opened", object_id=str(gate.pk))
         assert opened.at == gate.opened_at
+
+
+def test_the_partners_dashboard_has_something_to_say_in_every_panel(demo, client):
+    """A partner opening the demo's dashboard sees each kind of ending and of lateness: kills
+    by the lapse policy and by people, pivots, extensions, and decision-makers who differ."""
+    partner = User.objects.get(email="partner@gatehouse.demo")
+    client.force_login(partner)
+    summary = client.get(reverse("decisions:dashboard")).context["summary"]
+    graveyard = summary.graveyard
+    assert graveyard.by_policy.value > 0 and graveyard.by_person.value > 0
+    assert graveyard.pivots.value > 0
+    assert summary.funnel.reached_production.value > 0
+    assert sum(row.extensions.value for row in summary.accountability) > 0
+    lateness = {row.days_late.value for row in summary.accountability} - {None}
+    assert len(lateness) >= 3, lateness

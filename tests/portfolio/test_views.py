@@ -201,7 +201,7 @@ def test_switcher_narrows_the_list_and_refuses_a_foreign_organisation(
 
 def test_partner_sees_the_firm_and_can_switch_back_to_all(client, partner, org, listed):
     client.force_login(partner)
-    assert "All organisations (firm)" in client.get("/").content.decode()
+    assert "All organisations (firm)" in client.get("/", follow=True).content.decode()
     client.post(reverse("portfolio:switch-organisation"), {"organisation": org.pk})
     assert len(client.get(LIST).context["projects"]) == 3
     client.post(reverse("portfolio:switch-organisation"), {"organisation": ""})
