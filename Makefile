@@ -6,14 +6,15 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install demo run test test-fast lint format check-deploy bench bench-sweep system-deps clean
+.PHONY: help install demo run test test-fast lint format check-deploy bench bench-smoke bench-sweep system-deps clean
 
 help:
 	@echo "make demo          install, migrate, load the demo portfolio, run web + worker + beat"
 	@echo "make test          run the whole suite on throw-away PostgreSQL + Redis and Chromium"
 	@echo "make lint          ruff check and format, import contracts (lint-imports), types (mypy)"
 	@echo "make check-deploy  manage.py check --deploy under production settings"
-	@echo "make bench         print benchmark figures (bench/)"
+	@echo "make bench         every page at 20,000 projects under gunicorn + wrk, against two baselines (~30 min)"
+	@echo "make bench-smoke   the same at 300 projects, 1 s per URL; fails if a URL answers an error"
 	@echo "make bench-sweep   print the reminder sweep's figures at 10,000 and 100,000 projects"
 
 .tools/bin/uv:
@@ -65,8 +66,16 @@ check-deploy: install
 	ALLOWED_HOSTS=gatehouse.example.com GATEHOUSE_BASE_URL=https://gatehouse.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-bench: install system-deps
-	@bash scripts/with_services.sh $(PY) bench/run.py
+# bench/load.py: build the firm-scale portfolio (bench/firm.py), count each page's queries at 100
+# and 20,000 projects, then load each URL with wrk through gunicorn (production settings).
+# BENCH_ARGS="--projects 5000 --duration 5" for a shorter run.
+bench: install
+	@bash bench/system_deps.sh
+	@bash scripts/with_services.sh $(PY) bench/load.py $(BENCH_ARGS)
+
+bench-smoke: install
+	@bash bench/system_deps.sh
+	@bash scripts/with_services.sh $(PY) bench/load.py --smoke $(BENCH_ARGS)
 
 # SWEEP_SIZES=1000,5000 for a quicker run (default 10000,100000).
 bench-sweep: install system-deps

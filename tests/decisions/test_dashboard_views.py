@@ -350,12 +350,12 @@ def test_members_keep_their_home(client, pm, org):
 
 # --- queries --------------------------------------------------------------------------------------
 
-# session, user; the filters' choices (organisations, executives); the figures: funnel 1, trend
+# session, user, their roles (the scope's literal organisation ids); the filters' choices (organisations, executives); the figures: funnel 1, trend
 # 2, flow 4, attention 5, graveyard 3, goalposts 1, accountability 8 (gates ×4, median days late,
 # extensions, policy kills, the people); the navigation (organisations, heartbeat). The partial
 # pays the same: htmx swaps the panels, but the page's context processors still run.
-PAGE_QUERIES = 30
-PARTIAL_QUERIES = 30
+PAGE_QUERIES = 31
+PARTIAL_QUERIES = 31
 ORGANISATIONS_TABLE = 3  # org × stage, the cohorts per organisation, the organisations
 
 
