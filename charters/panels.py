@@ -10,7 +10,8 @@ from .models import Status
 
 
 def project_panel(request, project) -> dict:
-    version = selectors.latest_version(project)
+    versions = selectors.project_versions(project)  # shared with the flags and the gate
+    version = versions[0] if versions else None
     charter = version.charter if version else None
     context = {
         "charter": charter,
@@ -20,13 +21,7 @@ def project_panel(request, project) -> dict:
     }
     if version is None:
         return context
-    approved = (
-        version
-        if version.status == Status.APPROVED
-        else selectors.approved_version(project)
-        if version.number > 1
-        else None
-    )
+    approved = next((v for v in versions if v.status == Status.APPROVED), None)
     context.update(
         approved=approved,
         signatures=selectors.signature_status(version)

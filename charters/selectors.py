@@ -83,6 +83,17 @@ def charter_of(project: Project) -> Charter | None:
     return Charter.objects.filter(project=project).first()
 
 
+def project_versions(project: Project) -> list[CharterVersion]:
+    """Every version of the project's charter, newest first, with what a page shows: read once
+    per project object, so the sections of one page (the charter panel, its risk flags, the
+    gate's facts) share them. A read path only — a service that writes a version reads afresh."""
+    cached = project.__dict__.get("_charter_versions")
+    if cached is None:
+        cached = list(versions_full().filter(charter__project=project).order_by("-number"))
+        project.__dict__["_charter_versions"] = cached
+    return cached
+
+
 def latest_version(project: Project) -> CharterVersion | None:
     return versions_full().filter(charter__project=project).order_by("-number").first()
 
@@ -358,7 +369,10 @@ def version_flags(version: CharterVersion) -> list[Flag]:
 
 
 def risk_flags(project: Project) -> list[Flag]:
-    return risk_flags_for_projects([project])[project.pk]
+    """The project's risk flags, from the versions the page already loaded."""
+    versions = project_versions(project)
+    chosen = next((v for v in versions if v.status == Status.APPROVED), None)
+    return _flags(project, chosen or (versions[0] if versions else None), timezone.localdate())
 
 
 def flag_versions_for(project_ids) -> dict[int, CharterVersion]:

@@ -89,7 +89,9 @@ def home_panel(request) -> dict | None:
     """A short "Decisions due" list for executives who decide anything."""
     if not request.user.is_authenticated:
         return None
-    due = selectors.decisions_due(request.user)
-    if not due:
+    projects = selectors.decisions_due_projects(request.user)
+    shown = list(projects[:HOME_PANEL_ROWS])
+    if not shown:
         return None
-    return {"due": due[:HOME_PANEL_ROWS], "due_count": len(due)}
+    count = len(shown) if len(shown) < HOME_PANEL_ROWS else projects.count()
+    return {"due": selectors.decisions_due(shown), "due_count": count}

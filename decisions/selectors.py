@@ -22,7 +22,8 @@ from django.utils import timezone
 from charters import selectors as charter_selectors
 from charters.models import CharterVersion, Status
 from portfolio.hooks import project_states
-from portfolio.models import KillStatus, Membership, Project, Role, Stage
+from portfolio.models import KillStatus, Membership, Project, ProjectQuerySet, Role, Stage
+from portfolio.scoping import member_roles
 
 from . import rules
 from .checks import CHECKS
@@ -286,14 +287,20 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
     cs = charter_selectors
     ids = list(facts)
     latest_numbers: dict[int, int] = {}
-    for project_id, number in CharterVersion.objects.filter(
-        charter__project_id__in=ids
-    ).values_list("charter__project_id", "number"):
-        latest_numbers[project_id] = max(number, latest_numbers.get(project_id, 0))
-    wanted = Q(status=Status.APPROVED)
-    for project_id, number in latest_numbers.items():
-        wanted |= Q(charter__project_id=project_id, number=number)
-    versions = cs.versions_full().filter(charter__project_id__in=ids).filter(wanted)
+    if len(facts) == 1:
+        # One project (its page): the versions its other sections read, loaded once.
+        versions = cs.project_versions(next(iter(facts.values())).project)
+        if versions:
+            latest_numbers[ids[0]] = versions[0].number
+    else:
+        for project_id, number in CharterVersion.objects.filter(
+            charter__project_id__in=ids
+        ).values_list("charter__project_id", "number"):
+            latest_numbers[project_id] = max(number, latest_numbers.get(project_id, 0))
+        wanted = Q(status=Status.APPROVED)
+        for project_id, number in latest_numbers.items():
+            wanted |= Q(charter__project_id=project_id, number=number)
+        versions = list(cs.versions_full().filter(charter__project_id__in=ids).filter(wanted))
     members: dict[int, set[int]] = {}
     executives: dict[int, set[int]] = {}
     for f in facts.values():
@@ -307,7 +314,7 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
             executives[org_id].add(user_id)
     for v in versions:
         f = facts[v.charter.project_id]
-        if v.status == Status.APPROVED:
+        if v.status == Status.APPROVED and (f.approved is None or v.number > f.approved.number):
             f.approved = v
         if v.number == latest_numbers.get(v.charter.project_id):
             f.latest = v
@@ -525,26 +532,29 @@ def project_facts(project: Project, *, with_readings: bool = True, **kwargs) -> 
     return load_facts([project], with_readings=with_readings, **kwargs)[project.pk]
 
 
-def decisions_due(user, *, today: date | None = None) -> list[ProjectFacts]:
-    """Every gate ``user`` must decide — they are the named decision-maker of an active project
-    in an organisation where they are an executive (nobody else may decide) — soonest due date
-    first (no date last)."""
-    projects = (
+def decisions_due_projects(user) -> ProjectQuerySet:
+    """The projects whose gate ``user`` must decide — they are the named decision-maker of an
+    active project in an organisation where they are an executive (nobody else may decide) —
+    soonest due date first (no date last), then by name. Count it, page it, then load the facts
+    of the rows shown (``decisions_due``)."""
+    executive_in = [org for org, role in member_roles(user).items() if role == Role.EXECUTIVE]
+    return (
         Project.objects.visible_to(user)
         .active()
-        .filter(
-            decision_maker=user,
-            organisation__in=Membership.objects.filter(user=user, role=Role.EXECUTIVE).values(
-                "organisation"
-            ),
-        )
-        .with_people()
+        .filter(decision_maker=user, organisation__in=executive_in)
+        .with_states()
+        .order_by(F("gate_due").asc(nulls_last=True), "name", "pk")
     )
-    facts = load_facts(projects, today=today)
-    return sorted(
-        facts.values(),
-        key=lambda f: (f.due_date is None, f.due_date or date.max, f.project.name),
+
+
+def decisions_due(projects, *, today: date | None = None) -> list[ProjectFacts]:
+    """The facts of ``projects`` (rows of ``decisions_due_projects``: a page or a slice), in
+    their order."""
+    projects = list(projects)
+    facts = load_facts(
+        Project.objects.filter(pk__in=[p.pk for p in projects]).with_people(), today=today
     )
+    return [facts[p.pk] for p in projects if p.pk in facts]
 
 
 EVIDENCE_PER_KIND = 20

@@ -215,15 +215,26 @@ class OwnershipView(ProjectScopedMixin, TemplateView):
         return redirect_after_post(request, _project_url(self.project))
 
 
+DUE_PAGE_SIZE = 10
+
+
 def _due_response(request, *, failed: tuple[int, DecisionForm] | None = None, status=200):
-    """The decisions-due agenda. ``failed`` is (project id, bound form) of a decision refused
-    from it: its card shows the errors and what was typed. An HTMX request gets that card."""
-    due = selectors.decisions_due(request.user)
+    """The decisions-due agenda, a page at a time (facts and a decision form for the gates shown
+    only). ``failed`` is (project id, bound form) of a decision refused from it: its card shows
+    the errors and what was typed, on the page it stands on. An HTMX request gets that card."""
+    projects = selectors.decisions_due_projects(request.user)
+    number = request.GET.get("page")
+    if failed:
+        ids = list(projects.values_list("pk", flat=True))
+        if failed[0] in ids:
+            number = ids.index(failed[0]) // DUE_PAGE_SIZE + 1
+    page = Paginator(projects, DUE_PAGE_SIZE).get_page(number)
+    due = selectors.decisions_due(page.object_list)
     for f in due:
         form = failed[1] if failed and failed[0] == f.project.pk else None
         f.decision_form = form
         f.decision_error_outcome = form.data.get("d-outcome") if form else None
-    context = {"due": due, "kill_reasons": PERSON_KILL_REASONS}
+    context = {"due": due, "page_obj": page, "kill_reasons": PERSON_KILL_REASONS}
     card = next((f for f in due if f.project.pk == failed[0]), None) if failed else None
     if card is None:
         return render_page(request, "decisions/due.html", context, status=status)

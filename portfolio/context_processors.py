@@ -25,11 +25,21 @@ def visible_organisations(request) -> list[Organisation]:
     return request._visible_organisations
 
 
+def worker_heartbeat(request) -> WorkerHeartbeat | None:
+    """The worker's last heartbeat, read once per request."""
+    if not hasattr(request, "_worker_heartbeat"):
+        request._worker_heartbeat = WorkerHeartbeat.objects.filter(name="worker").first()
+    return request._worker_heartbeat
+
+
 def navigation(request):
+    """The layout's context. Each panel of a page renders with the request (its templates use
+    it and the CSRF token), so this runs once per panel: every read here is cached on the
+    request and runs once per page."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     return {
         "nav_organisations": visible_organisations(request),
         "current_organisation": current_organisation(request),
-        "worker_heartbeat": WorkerHeartbeat.objects.filter(name="worker").first(),
+        "worker_heartbeat": worker_heartbeat(request),
     }

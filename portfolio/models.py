@@ -209,6 +209,19 @@ class ProjectQuerySet(AuditedQuerySet):
 OWNER_FIELDS = ("business_owner", "production_owner", "engineering_owner", "decision_maker", "pm")
 
 
+def people_attach(projects: list[Project]) -> list[Project]:
+    """Load the people a page of projects names in one query and set them on each project, as
+    ``select_related`` would — without joining the user table five times into the page's query
+    (at firm scale PostgreSQL spent longer planning those joins than running the query)."""
+    ids = {getattr(p, f"{f}_id") for p in projects for f in OWNER_FIELDS} - {None}
+    people = User.objects.in_bulk(ids) if ids else {}
+    for project in projects:
+        for field in OWNER_FIELDS:
+            person_id = getattr(project, f"{field}_id")
+            project._state.fields_cache[field] = people.get(person_id) if person_id else None
+    return projects
+
+
 class Project(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="projects"

@@ -30,6 +30,25 @@ STAGE_IS_DECIDED = _(
 STAYS_IN_ITS_ORGANISATION = _("A project stays in the organisation it was registered in.")
 
 
+class IdentityUrlField(serializers.HyperlinkedIdentityField):
+    """An object's API address, reversed once per response and filled in with each id: a page
+    of 200 projects ran ``reverse()`` 200 times for the same pattern."""
+
+    _PLACEHOLDER = 987654321
+
+    def get_url(self, obj, view_name, request, format):
+        if getattr(obj, "pk", None) in (None, ""):
+            return None
+        templates = self.root.__dict__.setdefault("_identity_urls", {})
+        key = (view_name, format)
+        if key not in templates:
+            stand_in = type("StandIn", (), {self.lookup_field: self._PLACEHOLDER})()
+            url = super().get_url(stand_in, view_name, request, format)
+            templates[key] = url.rpartition(str(self._PLACEHOLDER))
+        head, _sep, tail = templates[key]
+        return f"{head}{getattr(obj, self.lookup_field)}{tail}"
+
+
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -86,7 +105,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     (`pm_detail`); the stage is read-only."""
 
     id = serializers.IntegerField(read_only=True)
-    url = serializers.HyperlinkedIdentityField(view_name="api:project-detail")
+    url = IdentityUrlField(view_name="api:project-detail")
     organisation = serializers.PrimaryKeyRelatedField(read_only=True)
     stage = serializers.ChoiceField(
         choices=Stage.choices,

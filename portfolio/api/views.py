@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolio import services
-from portfolio.models import Membership, Organisation, Project, User
+from portfolio.models import Membership, Organisation, Project, User, people_attach
 from portfolio.scoping import unscoped_queryset
 
 from .base import ScopedReadOnlyViewSet, ScopedViewSetMixin
@@ -83,13 +83,20 @@ class ProjectViewSet(
     """Projects: no delete — a project ends by a kill decision, not by disappearing."""
 
     serializer_class = ProjectSerializer
-    queryset = Project.objects.with_people()
+    queryset = Project.objects.all()
     filterset_class = ProjectFilter
     search_fields = ["name"]
 
     def narrow_queryset(self, queryset):
         # The derived states are computed for today, so per request, on the scoped queryset.
-        return queryset.with_states()
+        # One project joins its people; a page loads them in one query (paginate_queryset).
+        queryset = queryset.with_states()
+        listing = getattr(self, "action", None) == "list"
+        return queryset if listing else queryset.with_people()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return people_attach(page) if page is not None else None
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = ProjectCreateSerializer(

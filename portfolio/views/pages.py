@@ -15,8 +15,15 @@ from django.views.generic import TemplateView
 
 from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
 from portfolio.htmx import redirect_after_post
-from portfolio.models import Membership, Organisation, Project, Stage, WorkerHeartbeat
+from portfolio.models import (
+    Organisation,
+    Project,
+    Stage,
+    WorkerHeartbeat,
+    people_attach,
+)
 from portfolio.panels import home_panels, project_badges
+from portfolio.scoping import may_register_projects, member_roles
 
 MY_PROJECTS_SHOWN = 20
 
@@ -30,7 +37,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         # A partner who belongs to no organisation comes for the firm-wide view: the portfolio
         # dashboard is their landing page (after login too: LOGIN_REDIRECT_URL is this page).
         user = request.user
-        if user.is_partner and not Membership.objects.filter(user=user).exists():
+        if user.is_partner and not member_roles(user):
             return redirect(reverse("decisions:dashboard"))
         return super().get(request, *args, **kwargs)
 
@@ -44,7 +51,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         # on top, undated ones after), then those in production, then the graveyard.
         mine = list(
             visible.named(user)
-            .with_people()
+            .select_related("organisation")
             .with_states()
             .annotate(
                 in_flight=Case(
@@ -58,7 +65,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 : MY_PROJECTS_SHOWN + 1
             ]
         )
-        project_badges.attach(mine[:MY_PROJECTS_SHOWN])
+        project_badges.attach(people_attach(mine[:MY_PROJECTS_SHOWN]))
         counts = dict(visible.values_list("stage").annotate(n=Count("id")).order_by())
         stage_counts = [(value, label, counts.get(value, 0)) for value, label in Stage.choices]
         return super().get_context_data(
@@ -67,7 +74,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             more_projects=len(mine) > MY_PROJECTS_SHOWN,
             stage_counts=stage_counts,
             total_projects=sum(counts.values()),
-            can_create=Organisation.objects.editable_by(user).exists(),
+            can_create=may_register_projects(user),
             panels=home_panels.render(self.request),
             **kwargs,
         )

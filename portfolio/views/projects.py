@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -19,9 +18,10 @@ from portfolio.filters import ProjectFilter
 from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.hooks import project_states
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
-from portfolio.models import OWNER_FIELDS, Organisation, Project
+from portfolio.models import OWNER_FIELDS, Organisation, Project, people_attach
+from portfolio.pagination import IdsFirstPaginator
 from portfolio.panels import project_badges, project_panels
-from portfolio.scoping import is_pm
+from portfolio.scoping import is_pm, may_register_projects
 from portfolio.views.mixins import ProjectScopedMixin
 
 
@@ -35,18 +35,20 @@ class ProjectListView(LoginRequiredMixin, View):
         switched = current_organisation(request)
         if "organisation" not in data and switched is not None:
             data["organisation"] = str(switched.pk)
-        projects = Project.objects.visible_to(request.user).with_people().with_states()
+        # The page's people come in one query (people_attach), not five joins per row.
+        projects = Project.objects.visible_to(request.user).select_related("organisation")
+        projects = projects.with_states()
         project_filter = ProjectFilter(data, queryset=projects, request=request)
-        paginator = Paginator(project_filter.qs, settings.GATEHOUSE_PAGE_SIZE)
+        paginator = IdsFirstPaginator(project_filter.qs, settings.GATEHOUSE_PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         context = {
             "filter": project_filter,
             "page_obj": page,
-            "projects": project_badges.attach(page.object_list),
+            "projects": project_badges.attach(people_attach(page.object_list)),
             "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),
             "drilldown": project_filter.drilldown_chips(),
-            "can_create": Organisation.objects.editable_by(request.user).exists(),
+            "can_create": may_register_projects(request.user),
         }
         if htmx_partial(request):
             # The owner choices follow the organisation filter: swap them in out of band.
@@ -80,7 +82,7 @@ class ProjectCreateView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not Organisation.objects.editable_by(request.user).exists():
+        if not may_register_projects(request.user):
             raise PermissionDenied("Only a PM can register a project.")
         return super().dispatch(request, *args, **kwargs)
 

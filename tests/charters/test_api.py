@@ -346,7 +346,8 @@ def test_version_list_query_count_is_pinned(client, org, pm, n, django_assert_nu
     for _ in range(n):
         helpers.quick_version(ProjectFactory(organisation=org, pm=pm))
     client.force_login(pm)
-    with django_assert_num_queries(7):
+    # +1 since the visitor's organisations and roles, read once as a literal list (issue 12).
+    with django_assert_num_queries(8):
         response = client.get(reverse("api:charter-version-list"), {"page_size": 50})
     assert len(response.json()["results"]) == n
 
@@ -371,8 +372,9 @@ def test_charter_list_query_count_is_pinned(client, org, pm, n, django_assert_nu
         helpers.quick_version(ProjectFactory(organisation=org, pm=pm))
     client.force_login(pm)
     # session, user, count... then the page of charters with their versions, and the risk
-    # flags of the whole page: the flag versions with their sources and integrations.
-    with django_assert_num_queries(7):
+    # flags of the whole page: the flag versions with their sources and integrations;
+    # the visitor's organisations and roles, read once as a literal list (issue 12).
+    with django_assert_num_queries(8):
         response = client.get(reverse("api:charter-list"), {"page_size": 50})
     assert len(response.json()["results"]) == n
 

@@ -250,8 +250,8 @@ def test_the_feed_costs_the_same_queries_at_3_and_30_projects(
     for i, project in enumerate(projects):
         Project.objects.filter(pk=project.pk).unaudited_update(kill_deadline=days(30 + i))
     secret = _feed_of(pm)
-    # The feed and its owner; the projects with their open gate.
-    with django_assert_num_queries(2):
+    # The feed and its owner; the owner's organisations; the projects with their open gate.
+    with django_assert_num_queries(3):
         response = client.get(_path(secret))
     assert len(Calendar.from_ical(response.content).events) == 2 * n
 
@@ -350,7 +350,8 @@ def test_the_section_costs_the_same_queries_at_3_and_30_projects(
         ProjectFactory(organisation=org, pm=pm, decision_maker=executive)
     _feed_of(pm)
     client.force_login(pm)
-    # The session and its user; the live feed; the dates; the two of the context processors.
-    with django_assert_num_queries(6):
+    # The session and its user; the organisations and roles; the live feed; the dates; the two
+    # of the context processors.
+    with django_assert_num_queries(7):
         html = client.get(reverse("decisions:calendar"), **HTMX).content.decode()
     assert html.count("Charter gate of") == n

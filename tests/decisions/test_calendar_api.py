@@ -144,7 +144,7 @@ def test_the_status_costs_the_same_queries_at_3_and_30_projects(
         ProjectFactory(organisation=org, pm=pm, decision_maker=executive)
     api = bearer(pm)
     api.post(ROTATE)
-    # The token and its user; the live feed; the dates.
-    with django_assert_num_queries(3):
+    # The token and its user; the organisations and roles; the live feed; the dates.
+    with django_assert_num_queries(4):
         body = api.get(FEED).json()
     assert len(body["dates"]) == n

@@ -173,8 +173,8 @@ def test_notification_list_query_count_is_pinned(pm, project, rows, django_asser
     for i in range(rows):
         notify(pm, project if i % 2 else other, due_date=timezone.localdate() + timedelta(days=i))
     client = api_as(pm)
-    # session, user, the page of notifications with their projects.
-    with django_assert_num_queries(3):
+    # session, user, the organisations, the page of notifications with their projects.
+    with django_assert_num_queries(4):
         response = client.get(LIST, {"page_size": 50})
     assert len(ids(response)) == rows
 
@@ -225,8 +225,9 @@ def test_history_query_count_is_pinned(
     for i in range(rows):
         notify(people[i % 3], project, due_date=timezone.localdate() + timedelta(days=i))
     client = api_as(viewer)
-    # session, user, the project through the scope, the page of reminders with recipients.
-    with django_assert_num_queries(4):
+    # session, user, the organisations, the project through the scope, the page of reminders
+    # with recipients.
+    with django_assert_num_queries(5):
         response = client.get(history(project), {"page_size": 50})
     assert len(ids(response)) == rows
 

@@ -118,8 +118,8 @@ def test_bell_query_count_is_pinned(client, pm, project, rows, django_assert_num
     for i in range(rows):
         notify(pm, project, due_date=timezone.localdate() + timedelta(days=i))
     client.force_login(pm)
-    # session, user, the unread count.
-    with django_assert_num_queries(3):
+    # session, user, the organisations, the unread count.
+    with django_assert_num_queries(4):
         response = client.get(BELL, **HTMX)
     assert bell_label(response.content.decode()) == f"Notifications, {rows} unread"
 
@@ -240,8 +240,8 @@ def test_notifications_page_query_count_is_pinned(
     notify(pm, None, kind=ReminderKind.DIGEST)
     client.force_login(pm)
     # session, user, the navigation (organisations, worker heartbeat), the page's count, its
-    # rows with their projects, the unread count.
-    with django_assert_num_queries(7):
+    # rows with their projects, the unread count; the organisations (+1 since issue 12).
+    with django_assert_num_queries(8):
         response = client.get(PAGE)
     assert response.content.decode().count('class="notification notification-unread"') == min(
         rows + 1, 25

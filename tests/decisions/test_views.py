@@ -1,6 +1,7 @@
 """The pages: gate panel on the project page, decisions due, ownership, timeline."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -198,6 +199,86 @@ def test_decisions_due_page_lists_soonest_first_with_the_facts(client, org, pm, 
     assert "No decisions due" in client.get(reverse("decisions:due")).content.decode()
 
 
+def test_decisions_due_comes_a_page_at_a_time_with_the_count(client, org, pm, executive):
+    from decisions.views import DUE_PAGE_SIZE
+
+    for i in range(DUE_PAGE_SIZE + 2):  # charter gates due when each PoC starts, day by day
+        proposed_project(
+            org,
+            pm,
+            executive,
+            name=f"Gate {i:02d}",
+            timebox_start=days(10 + i),
+            timebox_end=days(60 + i),
+        )
+    client.force_login(executive)
+    first = client.get(reverse("decisions:due"))
+    html = first.content.decode()
+    assert f"{DUE_PAGE_SIZE + 2}</strong> gates to decide" in html
+    assert [f.project.name for f in first.context["due"]] == [
+        f"Gate {i:02d}" for i in range(DUE_PAGE_SIZE)
+    ]
+    second = client.get(reverse("decisions:due"), {"page": 2})
+    assert [f.project.name for f in second.context["due"]] == [
+        f"Gate {i:02d}" for i in range(DUE_PAGE_SIZE, DUE_PAGE_SIZE + 2)
+    ]
+
+
+def test_a_refused_decision_on_a_later_page_shows_its_card_with_what_was_typed(
+    client, org, pm, executive
+):
+    from decisions.views import DUE_PAGE_SIZE
+
+    projects = [
+        proposed_project(
+            org,
+            pm,
+            executive,
+            name=f"Gate {i:02d}",
+            timebox_start=days(10 + i),
+            timebox_end=days(60 + i),
+        )
+        for i in range(DUE_PAGE_SIZE + 1)
+    ]
+    last = projects[-1]
+    client.force_login(executive)
+    response = client.post(
+        reverse("decisions:decide", args=[last.pk]),
+        {
+            "d-outcome": "kill",
+            "d-rationale": "Typed before the refusal, kept after it.",
+            "d-next": reverse("decisions:due"),
+        },
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'id="due-{last.pk}"' in html  # its page (the second) is shown, with its card
+    assert "Typed before the refusal, kept after it." in html
+    assert not Decision.objects.filter(project=last).exists()
+
+
+def test_the_home_panel_counts_every_gate_and_shows_five(client, org, pm, executive):
+    from decisions.panels import HOME_PANEL_ROWS
+
+    for i in range(HOME_PANEL_ROWS + 3):
+        proposed_project(
+            org,
+            pm,
+            executive,
+            name=f"Gate {i:02d}",
+            timebox_start=days(10 + i),
+            timebox_end=days(60 + i),
+        )
+    client.force_login(executive)
+    html = client.get("/").content.decode()
+    panel = html[html.index('aria-labelledby="home-due-heading"') :]
+    panel = panel[: panel.index("</section>")]
+    assert re.findall(r">(Gate \d\d)</a>", panel) == [
+        f"Gate {i:02d}" for i in range(HOME_PANEL_ROWS)
+    ]
+    assert f"All {HOME_PANEL_ROWS + 3}</a>" in panel
+
+
 def _grow(project, n, pm, executive):
     """n more rows of everything the pages list for ``project``."""
     registered_weeks_ago(project)
@@ -228,7 +309,8 @@ def _count(client, url) -> int:
 
 def test_pages_run_a_fixed_number_of_queries(client, org, pm, executive, django_assert_num_queries):
     project, _, _ = in_poc(org, pm, executive)
-    others = [in_poc(org, pm, executive)[0] for _ in range(2)]
+    # Five due to start with: home's panel shows five rows and counts the rest with COUNT.
+    others = [in_poc(org, pm, executive)[0] for _ in range(4)]
     _grow(project, 5, pm, executive)
     client.force_login(executive)
     urls = [

@@ -244,11 +244,12 @@ def test_project_list_query_count_does_not_grow(
     client.force_login(pm)
     headers = {"HX-Request": "true"} if htmx else {}
     client.get(LIST, headers=headers)  # warm the session
-    # session, user, switcher organisations, heartbeat, "may create" check, count, one page
-    # of projects with their people, then the row badges: goalposts, latest charter versions
+    # session, user, their roles (the scope's literal organisation ids and the "may create"
+    # check), switcher organisations, heartbeat, count, the page's ids, the page of projects,
+    # the people they name (one query), then the row badges: goalposts, latest charter versions
     # with their data sources and integrations; the partial adds the owner choices (swapped in
     # out of band), the full page the two filter choice lists.
-    with django_assert_num_queries(12 if htmx else 13):
+    with django_assert_num_queries(14 if htmx else 15):
         response = client.get(LIST, {"stage": "proposed"}, headers=headers)
     assert response.status_code == 200
     assert len(response.context["projects"]) == min(rows, 25)
@@ -668,8 +669,9 @@ def test_home_query_count_does_not_grow(
         )
     client.force_login(pm)
     client.get("/")  # warm the session
-    # session, user, switcher, heartbeat, my projects, stage counts, "may create", the row
-    # badges (goalposts, latest versions with sources and integrations), the apps' home panels.
+    # session, user, their roles (the scope and "may create"), switcher, heartbeat, my projects
+    # and the people they name, stage counts, the row badges (goalposts, latest versions with
+    # sources and integrations), the apps' home panels.
     with django_assert_num_queries(HOME_QUERIES):
         response = client.get("/")
     assert len(response.context["my_projects"]) == min(rows, 20)

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``make bench`` (bench/load.py), ``make bench-sweep`` (bench/sweep.py)."""
