@@ -714,4 +714,5 @@ def test_history_page_keeps_its_query_count(
     assert 'data-testid="diff"' in html
 
 
-HISTORY_PAGE_QUERIES = 11  # +1 since the visitor's organisations and roles, read once as a literal list (issue 12)
+# +1 since the visitor's organisations and roles are read once as a literal list (issue 12).
+HISTORY_PAGE_QUERIES = 11
