@@ -17,6 +17,14 @@ Definitions:
   it, **late** if after, **lapsed** if past due and still undecided; automatic kills by policy
   are counted apart from decisions a person made.
 
+A summary is computed once and kept in the cache (``summary_cached``) under a key that holds the
+person, the filters, today's date and the portfolio's *fingerprint*: one query reading the
+newest audit event, decision, measurement, gate and charter version and the number of projects.
+Every write the product makes adds one of those rows (a service writes an audit event with each
+change), so the first request after a decision or a measurement computes afresh: no stale number
+is shown. ``GATEHOUSE_DASHBOARD_CACHE_SECONDS`` bounds an entry's life as a safety net (0 turns
+the cache off, as the tests of the figures do).
+
 Medians are ``percentile_cont(0.5)`` on PostgreSQL; on SQLite (the demo) the values are fetched
 and the median taken in Python — the same interpolation, which the tests check against
 PostgreSQL's.
@@ -24,6 +32,7 @@ PostgreSQL's.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,6 +40,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -54,7 +65,7 @@ from django.utils import timezone
 
 from charters import drilldown as charter_drilldown
 from portfolio import periods
-from portfolio.models import Organisation, Project, ProjectQuerySet, Stage, User
+from portfolio.models import AuditEvent, Organisation, Project, ProjectQuerySet, Stage, User
 
 from .drilldown import extensions, timed_gates
 from .models import KillReason
@@ -622,3 +633,62 @@ def summary(scope: Scope, *, with_organisations: bool) -> Summary:
         accountability=accountability(scope),
         organisations=organisations(scope) if with_organisations else [],
     )
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+def fingerprint() -> tuple:
+    """What changes whenever a figure may: the newest row of each table a write adds to (each
+    an index lookup) and the number of projects (a deletion). One query."""
+    from charters.models import CharterVersion
+
+    from .models import Decision, Gate, Measurement
+
+    newest = [
+        f"(SELECT MAX(id) FROM {model._meta.db_table})"  # noqa: S608 — the models' own tables
+        for model in (AuditEvent, Decision, Measurement, Gate, CharterVersion)
+    ]
+    projects = f"(SELECT COUNT(*) FROM {Project._meta.db_table})"  # noqa: S608 — as above
+    sql = f"SELECT {', '.join(newest)}, {projects}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
+
+
+def cache_key(scope: Scope, with_organisations: bool) -> str | None:
+    """The key the figures of ``scope`` are kept under now; None when the cache is off."""
+    if settings.GATEHOUSE_DASHBOARD_CACHE_SECONDS <= 0:
+        return None
+    return _cache_key(scope, with_organisations)
+
+
+def _cache_key(scope: Scope, with_organisations: bool) -> str:
+    parts = (
+        getattr(scope.user, "pk", None),
+        scope.period.key,
+        scope.today.isoformat(),
+        scope.organisation_id,
+        scope.stage,
+        scope.decision_maker_id,
+        scope.risk_flag,
+        with_organisations,
+        fingerprint(),
+    )
+    return "dashboard:1:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def summary_cached(scope: Scope, *, with_organisations: bool, key: str | None = None) -> Summary:
+    """``summary(scope)``, from the cache when nothing changed since it was computed (see the
+    module's docstring); the figures are the same either way. ``key``: ``cache_key``'s answer,
+    when the caller already asked for it."""
+    key = key or cache_key(scope, with_organisations)
+    if key is None:
+        return summary(scope, with_organisations=with_organisations)
+    kept = cache.get(key)
+    if isinstance(kept, Summary):
+        kept.scope = scope
+        return kept
+    fresh = summary(scope, with_organisations=with_organisations)
+    cache.set(key, fresh, settings.GATEHOUSE_DASHBOARD_CACHE_SECONDS)
+    return fresh

@@ -18,11 +18,15 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views import View
 
 from charters.selectors import FLAGS
@@ -37,6 +41,7 @@ from .dashboard import Figure, Scope
 from .dashboard_charts import funnel_chart, trend_chart
 
 PAGE_TEMPLATE = "decisions/dashboard.html"
+GRID_TEMPLATE = "decisions/partials/dashboard_grid.html"
 PANELS_TEMPLATE = "decisions/partials/dashboard_panels.html"
 
 FILTER_NAMES = ("organisation", "period", "stage", "decision_maker", "risk_flag")
@@ -149,13 +154,36 @@ class Filters:
         return urlencode(self.params())
 
 
-def executives_of(organisations) -> list[User]:
+def executives_of(organisations, *, only: int | None = None) -> list[User]:
     """The executives of the organisations (a queryset of them): the decision-makers the filter
-    offers — executives only, so that the list stays short. One query."""
+    offers — executives only, so that the list stays short; with ``only``, that one person if
+    they are one of them. One query."""
     ids = Membership.objects.filter(organisation__in=organisations, role=Role.EXECUTIVE).values(
         "user_id"
     )
-    return list(User.objects.filter(pk__in=ids).only("id", "full_name", "email"))
+    people = User.objects.filter(pk__in=ids)
+    if only is not None:
+        people = people.filter(pk=only)
+    return list(people.only("id", "full_name", "email"))
+
+
+def _positive_id(raw: Any) -> int | None:
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def offered_executives(organisations: list[Organisation], visible, data) -> list[User]:
+    """The decision-makers the filter offers: the chosen organisation's executives, or everyone's
+    when there is one organisation to see. Across several organisations with none chosen the
+    list would grow with the firm (a partner's: every executive), so then only the one already
+    in force is offered, and the field says to choose an organisation first."""
+    chosen = _positive_id(data.get("organisation"))
+    if chosen is not None and any(o.pk == chosen for o in organisations):
+        return executives_of(visible.filter(pk=chosen))
+    if len(organisations) <= 1:
+        return executives_of(visible)
+    wanted = _positive_id(data.get("decision_maker"))
+    return executives_of(visible, only=wanted) if wanted is not None else []
 
 
 def read_filters(user: Any, data: Mapping[str, Any], *, today: date) -> Filters:
@@ -163,7 +191,7 @@ def read_filters(user: Any, data: Mapping[str, Any], *, today: date) -> Filters:
     choose; an invalid one is reset to its default and named in ``ignored``. Two queries."""
     visible = Organisation.objects.visible_to(user).order_by("name")
     organisations = list(visible.only("id", "name", "slug"))
-    executives = executives_of(visible)
+    executives = offered_executives(organisations, visible, data)
     asked = DashboardFilterForm(
         {k: data.get(k, "") for k in FILTER_NAMES},
         organisations=organisations,
@@ -193,6 +221,9 @@ def read_filters(user: Any, data: Mapping[str, Any], *, today: date) -> Filters:
     shown = DashboardFilterForm(
         in_force, organisations=organisations, executives=executives, today=today
     )
+    if len(organisations) > 1 and scope.organisation_id is None:
+        # Before validating: a bound field copies its help text when it is first made.
+        shown.fields["decision_maker"].help_text = "Choose an organisation to pick a person."
     shown.is_valid()
     return Filters(form=shown, scope=scope, organisations=organisations, ignored=ignored)
 
@@ -253,6 +284,20 @@ def _choice_label(form: forms.Form, name: str) -> str:
     return str(choices.get(value, ""))
 
 
+ACCOUNTABILITY_ROWS = 12
+
+
+def worst_first(rows: list[dashboard.Accountable]) -> list[dashboard.Accountable]:
+    """The decision-makers the page shows: everyone when they fit, or else the
+    ``ACCOUNTABILITY_ROWS`` with the most lapsed, then late, gates (in name order), so that the
+    page does not grow with the firm; the CSV and the API list everyone."""
+    if len(rows) <= ACCOUNTABILITY_ROWS:
+        return rows
+    worst = sorted(rows, key=lambda r: (-(r.lapsed.value or 0), -(r.late.value or 0)))
+    kept = {id(r) for r in worst[:ACCOUNTABILITY_ROWS]}
+    return [r for r in rows if id(r) in kept]
+
+
 def export_url(table: str, filters: Filters) -> str:
     url = reverse("decisions:dashboard-export", kwargs={"table": table})
     query = filters.query()
@@ -264,41 +309,61 @@ class DashboardView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         filters = _filters_of(request)
-        summary = dashboard.summary(filters.scope, with_organisations=filters.several_organisations)
         scope = filters.scope
         ignored = [
             str(filters.form.fields[name].label or name)
             for name in FILTER_NAMES
             if name in filters.ignored
         ]
-        attention = summary.attention
         context = {
             "filters": filters,
             "form": filters.form,
             "scope": scope,
-            "summary": summary,
             "organisation": filters.organisation,
             "ignored": ignored,
-            "period_words": period_words(scope.period),
             "stage_label": Stage(scope.stage).label if scope.stage else "",
             "decision_maker": _choice_label(filters.form, "decision_maker"),
             "risk_flag_label": FLAGS[scope.risk_flag][0] if scope.risk_flag else "",
+            "grid": self.grid(filters),
+        }
+        return render_page(request, PAGE_TEMPLATE, context, partial=PANELS_TEMPLATE)
+
+    @staticmethod
+    def grid(filters: Filters) -> str:
+        """The panels' HTML: rendered from the figures, and kept in the cache next to them (it
+        depends on nothing else), so that a repeated view renders none of its ~700 figures."""
+        scope, several = filters.scope, filters.several_organisations
+        key = dashboard.cache_key(scope, several)
+        kept = cache.get(f"{key}:grid") if key else None
+        if isinstance(kept, str):
+            return mark_safe(kept)  # noqa: S308 — our own template's output, kept as rendered
+        summary = dashboard.summary_cached(scope, with_organisations=several, key=key)
+        attention = summary.attention
+        context = {
+            "filters": filters,
+            "scope": scope,
+            "summary": summary,
+            "period_words": period_words(scope.period),
             "stages": Stage.choices,
             "trend_started": any(row.started.value for row in summary.trend),
             "flow_in_progress": any(f.value for f in summary.flow.in_progress),
             "flow_stages": list(
                 zip(summary.flow.in_progress, summary.flow.days_in_stage, strict=True)
             ),
+            "accountability": worst_first(summary.accountability),
             "attention_lists": [
                 (key, getattr(attention, key), ATTENTION_EMPTY[key]) for key in ATTENTION_LISTS
             ],
             "exports": {table: export_url(table, filters) for table in EXPORT_TABLES},
             "charts": {
-                "funnel": funnel_chart(summary.funnel, period_label=filters.scope.period.label),
+                "funnel": funnel_chart(summary.funnel, period_label=scope.period.label),
                 "trend": trend_chart(summary.trend),
             },
         }
-        return render_page(request, PAGE_TEMPLATE, context, partial=PANELS_TEMPLATE)
+        html = render_to_string(GRID_TEMPLATE, context)
+        if key:
+            cache.set(f"{key}:grid", html, settings.GATEHOUSE_DASHBOARD_CACHE_SECONDS)
+        return mark_safe(html)  # noqa: S308 — our own template's output
 
 
 # --- CSV exports --------------------------------------------------------------------------------

@@ -189,6 +189,9 @@ GATEHOUSE_BASE_URL = env("GATEHOUSE_BASE_URL", default="http://127.0.0.1:8000").
 # longer period only delays reminders; it never loses one.
 GATEHOUSE_SWEEP_EVERY_SECONDS = env.int("GATEHOUSE_SWEEP_EVERY_SECONDS", default=300)
 GATEHOUSE_PAGE_SIZE = 25
+# How long a computed dashboard may be reused at most; a write to the portfolio makes it
+# recompute at once (decisions.dashboard.summary_cached). 0 turns the cache off.
+GATEHOUSE_DASHBOARD_CACHE_SECONDS = env.int("GATEHOUSE_DASHBOARD_CACHE_SECONDS", default=120)
 
 LOGGING = {
     "version": 1,

@@ -14,3 +14,5 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The figures' tests measure the computation; the dashboard cache has tests of its own.
+GATEHOUSE_DASHBOARD_CACHE_SECONDS = 0

@@ -341,6 +341,8 @@ class DashboardViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         filters = read_filters(request.user, request.query_params, today=timezone.localdate())
         if filters.ignored:
             raise exceptions.ValidationError(filters.ignored)
-        summary = dashboard.summary(filters.scope, with_organisations=filters.several_organisations)
+        summary = dashboard.summary_cached(
+            filters.scope, with_organisations=filters.several_organisations
+        )
         data = DashboardSerializer(summary, context={"request": request}).data
         return Response(data)

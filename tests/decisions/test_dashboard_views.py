@@ -278,6 +278,10 @@ def test_a_member_never_sees_another_organisations_numbers_or_names(
     assert [r.organisation.name for r in rows] == ["Acme Logistics", "Globex Retail"]
 
 
+def executive_org(person):
+    return person.memberships.get().organisation
+
+
 def test_decision_maker_choices_are_the_visible_organisations_executives(
     client, firm, executive, pm, boss, partner
 ):
@@ -285,8 +289,18 @@ def test_decision_maker_choices_are_the_visible_organisations_executives(
     choices = dict(client.get(DASHBOARD).context["form"].fields["decision_maker"].choices)
     assert executive.pk in choices and pm.pk not in choices and boss.pk not in choices
     client.force_login(partner)
-    choices = dict(client.get(DASHBOARD).context["form"].fields["decision_maker"].choices)
-    assert {executive.pk, boss.pk} <= set(choices) and pm.pk not in choices
+    # Across the firm the list would hold every executive: it waits for an organisation.
+    response = client.get(DASHBOARD)
+    field = response.context["form"].fields["decision_maker"]
+    assert dict(field.choices) == {"": "Anyone"}
+    assert "Choose an organisation to pick a person." in response.content.decode()
+    chosen = client.get(DASHBOARD, {"organisation": executive_org(executive).pk})
+    choices = dict(chosen.context["form"].fields["decision_maker"].choices)
+    assert executive.pk in choices and boss.pk not in choices and pm.pk not in choices
+    # A shared link naming a decision-maker keeps them, organisation or not.
+    shared = client.get(DASHBOARD, {"decision_maker": boss.pk})
+    assert shared.context["scope"].decision_maker_id == boss.pk
+    assert set(dict(shared.context["form"].fields["decision_maker"].choices)) == {"", boss.pk}
 
 
 def test_empty_states_say_what_will_appear(client, org, pm):
@@ -357,8 +371,10 @@ def test_members_keep_their_home(client, pm, org):
 PAGE_QUERIES = 30
 PARTIAL_QUERIES = 30
 ORGANISATIONS_TABLE = 3  # org × stage, the cohorts per organisation, the organisations
-# A member's organisations are read once, as a literal list; a partner sees every organisation.
+# A member's organisations are read once, as a literal list; a partner sees every organisation
+# and, with no organisation chosen, is offered no decision-makers (the list would be the firm's).
 MEMBER_ROLES = 1
+PARTNER_EXECUTIVES = -1
 
 
 def _queries(client, params=None, **headers) -> int:
@@ -379,13 +395,13 @@ def test_page_and_partial_query_counts_do_not_grow(
         client.get(DASHBOARD)  # warm the session
         with django_assert_num_queries(
             PAGE_QUERIES
-            + ORGANISATIONS_TABLE * (user == partner)
+            + (ORGANISATIONS_TABLE + PARTNER_EXECUTIVES) * (user == partner)
             + MEMBER_ROLES * (user != partner)
         ):
             client.get(DASHBOARD)
         with django_assert_num_queries(
             PARTIAL_QUERIES
-            + ORGANISATIONS_TABLE * (user == partner)
+            + (ORGANISATIONS_TABLE + PARTNER_EXECUTIVES) * (user == partner)
             + MEMBER_ROLES * (user != partner)
         ):
             client.get(DASHBOARD, {"period": "12m", "stage": "poc"}, **HTMX)
