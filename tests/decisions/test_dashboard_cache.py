@@ -70,9 +70,9 @@ def test_a_decision_shows_on_the_next_view(client, org, pm, executive):
     assert "Nothing killed yet" not in _killed(after)
     assert "Metric not reached" in _killed(after)
     api_after = client.get(API).json()
-    assert api_after["graveyard"]["killed"]["value"] == api_before["graveyard"]["killed"][
-        "value"
-    ] + 1
+    assert (
+        api_after["graveyard"]["killed"]["value"] == api_before["graveyard"]["killed"]["value"] + 1
+    )
 
 
 def test_a_measurement_changes_the_fingerprint(org, pm, executive):
