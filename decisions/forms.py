@@ -7,7 +7,10 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portfolio.forms import AwareDateTimeField
+
 from .models import PERSON_KILL_REASONS, MarkState, MeasurementKind, Outcome
+from .rules import validate_reading_value
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,8 +48,12 @@ class MarkForm(forms.Form):
 class MeasurementForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=MeasurementKind.choices)
     # Precision is the service's rule: it rounds to the 4 decimal places a reading keeps.
-    value = forms.DecimalField(label="Value", help_text="Rounded to 4 decimal places.")
-    measured_at = forms.DateTimeField(
+    value = forms.DecimalField(
+        label="Value",
+        help_text="Rounded to 4 decimal places.",
+        validators=[validate_reading_value],
+    )
+    measured_at = AwareDateTimeField(
         label="Measured at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

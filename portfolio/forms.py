@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -47,6 +47,23 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = "Email"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
         self.fields["password"].label = "Password"
+
+
+class AwareDateTimeField(forms.DateTimeField):
+    """A date and time that must exist in UTC as well: ``0001-01-01T00:00:00+14:00`` parses,
+    but is before year 1 once converted, and every comparison with it overflows."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                result.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Out of range: enter a date and time between the years 1 and 9999.",
+                    code="invalid",
+                ) from None
+        return result
 
 
 class DateInput(forms.DateInput):

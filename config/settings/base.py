@@ -153,6 +153,12 @@ REST_FRAMEWORK = {
         "portfolio.api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
     ],
+    # DRF's defaults, with its JSON parser replaced by ours: a deeply nested document is a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "portfolio.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -14,6 +14,7 @@ from decisions.models import (
     MeasurementKind,
     Outcome,
 )
+from decisions.rules import validate_reading_value
 
 
 class PersonField(serializers.StringRelatedField):
@@ -172,6 +173,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     value = serializers.DecimalField(
         max_digits=None,
         decimal_places=None,
+        validators=[validate_reading_value],
         help_text="The reading. Rounded half up to 4 decimal places (a harness's 0.87654321 "
         "is stored as 0.8765); at most 12 digits before the decimal point.",
     )
