@@ -12,15 +12,17 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from portfolio.rules import DECISION_MAKER_NOT_EXECUTIVE
+from portfolio.rules import (
+    DATE_OUT_OF_RANGE,
+    DECISION_MAKER_NOT_EXECUTIVE,
+    date_in_range,
+)
 
 from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
 
 RECOMMENDED_TIMEBOX = timedelta(weeks=8)
 WEEK = timedelta(days=7)
-# A charter plans weeks ahead, not centuries: dates outside these years are typing mistakes
-# (and 9999-12-31 plus a week does not exist).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+# Checked against the years a plan is made in (portfolio.rules: the project's dates too).
 DATE_FIELDS = (
     "kill_deadline",
     "compliance_review_due",
@@ -28,7 +30,6 @@ DATE_FIELDS = (
     "timebox_end",
     "decision_date",
 )
-DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
 NOT_A_MEMBER = "This person is not a member of the project's organisation."
 NOT_AN_EXECUTIVE = DECISION_MAKER_NOT_EXECUTIVE  # one sentence wherever the rule is met
 NON_NEGATIVE = (
@@ -91,7 +92,7 @@ def check(
     dates = {}
     for field in DATE_FIELDS:
         value = getattr(v, field)
-        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if not date_in_range(value):
             if _in(field, saving):
                 add(field, DATE_OUT_OF_RANGE)
             value = None

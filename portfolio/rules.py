@@ -4,8 +4,29 @@ decisions"). ``portfolio.services`` enforces them; forms and other apps reuse th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 NOT_A_MEMBER = "This person is not a member of the project's organisation."
 DECISION_MAKER_NOT_EXECUTIVE = "The decision-maker must be an executive of the organisation."
+
+# A project plans weeks ahead, not centuries: a date outside these years is a typing mistake
+# (and 9999-12-31 plus a week does not exist). The charter's dates follow the same rule.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
+
+
+def date_in_range(value: date | None) -> bool:
+    """Whether ``value`` (a date a person plans by) is plausible; no date is not wrong here."""
+    return value is None or FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def date_range_errors(dates: Mapping[str, date | None]) -> dict[str, list[str]]:
+    """``DATE_OUT_OF_RANGE`` for each of ``dates`` outside the years a plan is made in."""
+    return {
+        field: [DATE_OUT_OF_RANGE] for field, value in dates.items() if not date_in_range(value)
+    }
+
 
 # Once the charter is approved these move only by a decision (an extension; a go setting the
 # next gate's date) or by an amendment, which counts as goalposts moved.

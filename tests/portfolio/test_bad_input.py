@@ -10,6 +10,10 @@ from django.urls import URLPattern, reverse
 from rest_framework.test import APIClient
 
 from config.api_router import router
+from portfolio.models import Project
+from tests.portfolio.test_admin import admin_client, field_row, form_data, project_url
+
+__all__ = ["admin_client"]  # a fixture, imported to be used here
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +45,71 @@ def test_a_format_suffix_is_no_route_anywhere(project, pm):
     assert api.get("/api/v1/.json").status_code == 404
     assert api.get(reverse("api:me-list"), {"format": "json"}).status_code == 200
     assert not any(re.search(r"format", str(p.pattern)) for p in router.urls)
+
+
+# --- project dates: the charter's years, 2000-2100 ------------------------------------------
+
+ABSURD_DATES = {"timebox_start": "0001-01-01", "timebox_end": "9999-12-31"}
+OUT_OF_RANGE = "Enter a date between 2000 and 2100."
+
+
+def _project_form(org, pm, **overrides) -> dict:
+    return {
+        "organisation": org.pk,
+        "name": "Invoice triage",
+        "summary": "Route supplier invoices.",
+        "pm": pm.pk,
+        "timebox_start": "2030-01-06",
+        "timebox_end": "2030-02-17",
+        "decision_date": "2030-02-20",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("field,value", [*ABSURD_DATES.items(), ("decision_date", "9999-12-31")])
+def test_the_project_page_refuses_a_date_outside_2000_to_2100(
+    client, org, pm, project, field, value
+):
+    client.force_login(pm)
+    url = reverse("portfolio:project-edit", args=[project.pk])
+    response = client.post(url, _project_form(org, pm, **{field: value}))
+    assert response.status_code in (200, 422)
+    form = response.context["form"]
+    assert form.errors[field] == [OUT_OF_RANGE]
+    assert form[field].value() == value  # what was typed is kept
+    project.refresh_from_db()
+    assert str(getattr(project, field)) != value
+
+
+def test_registering_a_project_refuses_a_date_outside_2000_to_2100(client, org, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("portfolio:project-create"), _project_form(org, pm, **ABSURD_DATES)
+    )
+    form = response.context["form"]
+    assert form.errors["timebox_start"] == [OUT_OF_RANGE]
+    assert form.errors["timebox_end"] == [OUT_OF_RANGE]
+    assert not Project.objects.filter(name="Invoice triage").exists()
+
+
+def test_the_api_refuses_a_project_date_outside_2000_to_2100(project, pm):
+    url = reverse("api:project-detail", args=[project.pk])
+    response = _api(pm).patch(url, {"decision_date": "0001-01-01"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["decision_date"] == [OUT_OF_RANGE]
+    response = _api(pm).patch(url, ABSURD_DATES, format="json")
+    assert response.status_code == 400
+    assert response.json() == {f: [OUT_OF_RANGE] for f in ABSURD_DATES}
+    project.refresh_from_db()
+    assert project.decision_date is None or project.decision_date.year > 1
+
+
+def test_the_admin_refuses_a_project_date_outside_2000_to_2100(admin_client, project):
+    url = project_url(project)
+    data = form_data(admin_client.get(url))
+    data.update(decision_date="9999-12-31")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200  # the form again, not a redirect
+    assert OUT_OF_RANGE in field_row(response.content.decode(), "decision_date")
+    project.refresh_from_db()
+    assert project.decision_date is None or project.decision_date.year < 9999
