@@ -16,9 +16,17 @@ from portfolio.rules import (
     DATE_OUT_OF_RANGE,
     DECISION_MAKER_NOT_EXECUTIVE,
     date_in_range,
+    text_errors,
 )
 
-from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
+from .sections import (
+    MAX_ROWS,
+    NAME_FIELDS,
+    PEOPLE_FIELDS,
+    SECTION_OF_FIELD,
+    SECTIONS,
+    TEXT_FIELDS,
+)
 
 RECOMMENDED_TIMEBOX = timedelta(weeks=8)
 WEEK = timedelta(days=7)
@@ -41,6 +49,17 @@ NON_NEGATIVE = (
     "eval_set_size",
 )
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def too_many_rows(related: str, count: int) -> str:
+    """The refusal when a section would hold ``count`` rows of ``related``; "" within the cap."""
+    if count <= MAX_ROWS:
+        return ""
+    section = next(s for s in SECTIONS if s.rows == related)
+    return (
+        f"Section {section.number} “{section.title}” holds at most {MAX_ROWS} rows; "
+        f"this would make {count}."
+    )
 
 
 def plain_number(value: Decimal) -> str:
@@ -87,6 +106,13 @@ def check(
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
+
+    # No control character in a name (one line) or in prose (line breaks and tabs allowed).
+    texts = {f: getattr(v, f) for f in (*NAME_FIELDS, *TEXT_FIELDS)}
+    for field, messages in text_errors(texts, names=NAME_FIELDS, texts=TEXT_FIELDS).items():
+        if _in(field, saving):
+            for message in messages:
+                add(field, message)
 
     # An absurd date gets one message; the rules comparing dates wait until it is fixed.
     dates = {}

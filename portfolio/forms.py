@@ -110,9 +110,14 @@ class ProjectForm(forms.Form):
         help_text="Where you are a PM. The owners are chosen from its members.",
         error_messages={"invalid_choice": "You are not a PM in that organisation."},
     )
-    name = forms.CharField(max_length=160, help_text="A short name people will recognise.")
+    name = forms.CharField(
+        max_length=160,
+        help_text="A short name people will recognise.",
+        validators=[rules.validate_name],
+    )
     summary = forms.CharField(
         required=False,
+        validators=[rules.validate_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The problem and what the PoC will show, in a sentence or two.",
     )
@@ -222,6 +227,7 @@ EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("nev
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         max_length=80,
+        validators=[rules.validate_name],
         help_text="What will use it, e.g. “CI evaluation harness” or “BI export”.",
     )
     scope = forms.ChoiceField(

@@ -80,6 +80,11 @@ def project_validate(project: Project) -> None:
         project.full_clean(exclude=["slug"], validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    text = rules.text_errors(
+        {"name": project.name, "summary": project.summary}, names=("name",), texts=("summary",)
+    )
+    for field, messages in text.items():
+        errors.setdefault(field, []).extend(messages)
     people = {f: getattr(project, f"{f}_id") for f in OWNER_FIELDS}
     roles = dict(
         Membership.objects.filter(
@@ -509,6 +514,7 @@ def token_create(
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Give the token a name, e.g. the tool that will use it."]
+    errors.update(rules.text_errors({"name": name}, names=("name",)))
     if scope not in TokenScope.values:
         errors["scope"] = ["Choose read only or read and write."]
     if expires_at is not None and expires_at <= timezone.now():

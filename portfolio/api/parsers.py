@@ -14,8 +14,9 @@ TOO_DEEP = (
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, with the one failure it lets through answered as a 400: a document
     nested deeper than Python's recursion limit (100,000 ``[``) raises RecursionError, which
-    is no ValueError, so DRF's own parser turns it into a 500. The stack is unwound by the time
-    it is caught here."""
+    is no ValueError, so DRF's own parser lets it become a 500. The stack is unwound by the
+    time it is caught here. (The body's size is Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``: DRF
+    reads JSON through ``request.body``; ``portfolio.api.base.exception_handler`` answers it.)"""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:

@@ -79,3 +79,33 @@ def test_an_unplaceable_reading_time_on_the_page_is_refused_next_to_the_field(
     assert response.status_code == 422, response.status_code
     assert response.context["measurement_form"].errors["measured_at"]
     assert not Measurement.objects.filter(project=poc).exists()
+
+
+def test_control_characters_are_refused_in_a_reading_note_and_a_successor_name(poc, pm):
+    response = bearer(pm).post(
+        reverse("api:measurement-list"),
+        {"project": poc.pk, "kind": "metric", "value": "1", "note": "model \x1b[31mv3"},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "control character" in response.json()["note"][0]
+    response = bearer(pm).post(
+        reverse("api:decision-list"),
+        {"project": poc.pk, "outcome": "kill", "pivot": True, "successor_name": "Next\u202e"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "control character" in response.json()["successor_name"][0]
+    assert not Measurement.objects.filter(project=poc).exists()
+
+
+def test_the_handoff_form_refuses_a_control_character_in_the_team(client, poc, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("decisions:ownership", args=[poc.pk]),
+        {"budget_line": "CC-1\x07", "team": "Ops\x1b[0m"},
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert "control character" in form.errors["team"][0]
+    assert "control character" in form.errors["budget_line"][0]

@@ -113,3 +113,83 @@ def test_the_admin_refuses_a_project_date_outside_2000_to_2100(admin_client, pro
     assert OUT_OF_RANGE in field_row(response.content.decode(), "decision_date")
     project.refresh_from_db()
     assert project.decision_date is None or project.decision_date.year < 9999
+
+
+# --- control characters in names ------------------------------------------------------------
+
+ANSI = "Invoice \x1b[2J\x1b[31mtriage"
+OVERRIDE = "Invoice \u202etriage"
+
+
+@pytest.mark.parametrize("name", [ANSI, OVERRIDE, "Invoice\ntriage", "Invoice\x85triage"])
+def test_the_project_page_refuses_a_control_character_in_the_name(client, org, pm, name):
+    client.force_login(pm)
+    response = client.post(reverse("portfolio:project-create"), _project_form(org, pm, name=name))
+    form = response.context["form"]
+    assert "control character" in form.errors["name"][0]
+    assert form["name"].value() == name  # what was typed is kept
+    assert not Project.objects.filter(organisation=org).exists()
+
+
+def test_a_summary_keeps_line_breaks_and_tabs_but_not_escapes(client, org, pm, project):
+    client.force_login(pm)
+    url = reverse("portfolio:project-edit", args=[project.pk])
+    response = client.post(url, _project_form(org, pm, summary="Escape \x1b[31m here"))
+    assert "control character" in response.context["form"].errors["summary"][0]
+    response = client.post(url, _project_form(org, pm, summary="Line one\r\nLine two\tend"))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.summary == "Line one\r\nLine two\tend"
+
+
+def test_the_api_refuses_a_control_character_in_a_project_name(org, project, pm):
+    api = _api(pm)
+    response = api.patch(
+        reverse("api:project-detail", args=[project.pk]), {"name": ANSI}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "control character" in response.json()["name"][0]
+    response = api.post(
+        reverse("api:project-list"), {"organisation": org.pk, "name": OVERRIDE}, format="json"
+    )
+    assert response.status_code == 400
+    assert "control character" in response.json()["name"][0]
+    project.refresh_from_db()
+    assert project.name == "Invoice triage"
+
+
+def test_a_token_name_with_a_control_character_is_refused(client, pm):
+    client.force_login(pm)
+    response = client.post(
+        reverse("token-create"), {"name": "CI\x1b[0m harness", "scope": "read", "expiry": "90"}
+    )
+    assert response.status_code == 422
+    assert "control character" in response.content.decode()
+    assert not pm.tokens.exists()
+
+
+def test_the_admin_refuses_control_characters_in_names(admin_client, org, pm, project):
+    url = reverse("admin:portfolio_organisation_change", args=[org.pk])
+    data = form_data(admin_client.get(url))
+    data["name"] = "Acme\x1b]0;pwned\x07"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "control character" in field_row(response.content.decode(), "name")
+    org.refresh_from_db()
+    assert org.name == "Acme Logistics"
+
+    url = reverse("admin:portfolio_user_change", args=[pm.pk])
+    data = form_data(admin_client.get(url))
+    data["full_name"] = "Pat\u202e Manager"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "control character" in field_row(response.content.decode(), "full_name")
+
+    url = project_url(project)
+    data = form_data(admin_client.get(url))
+    data["name"] = ANSI
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "control character" in field_row(response.content.decode(), "name")
+    project.refresh_from_db()
+    assert project.name == "Invoice triage"
