@@ -105,6 +105,11 @@ def test_an_astronomical_target_is_a_400_on_the_api_and_on_the_page(client, proj
     response = _patch(client, version, {"metric_target": "1E+999999999"})
     assert response.status_code == 400, response.status_code
     assert response.json()["metric_target"]
+    for huge in ("1E+999999999", "-1E+999999999", 1e308):
+        rows = [{"system": "ERP", "estimate_weeks": huge}]
+        response = _patch(client, version, {"integrations": rows})
+        assert response.status_code == 400, (huge, response.status_code)
+        assert response.json()["integrations"][0].startswith("Row 1 — estimate (weeks):")
     response = client.post(
         _page("section", project, section="metric"),
         {"metric-metric_name": "Accuracy", "metric-metric_target": "1E+999999999"},
