@@ -12,15 +12,25 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from portfolio.rules import DECISION_MAKER_NOT_EXECUTIVE
+from portfolio.rules import (
+    DATE_OUT_OF_RANGE,
+    DECISION_MAKER_NOT_EXECUTIVE,
+    date_in_range,
+    text_errors,
+)
 
-from .sections import PEOPLE_FIELDS, SECTION_OF_FIELD
+from .sections import (
+    MAX_ROWS,
+    NAME_FIELDS,
+    PEOPLE_FIELDS,
+    SECTION_OF_FIELD,
+    SECTIONS,
+    TEXT_FIELDS,
+)
 
 RECOMMENDED_TIMEBOX = timedelta(weeks=8)
 WEEK = timedelta(days=7)
-# A charter plans weeks ahead, not centuries: dates outside these years are typing mistakes
-# (and 9999-12-31 plus a week does not exist).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+# Checked against the years a plan is made in (portfolio.rules: the project's dates too).
 DATE_FIELDS = (
     "kill_deadline",
     "compliance_review_due",
@@ -28,7 +38,6 @@ DATE_FIELDS = (
     "timebox_end",
     "decision_date",
 )
-DATE_OUT_OF_RANGE = f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
 NOT_A_MEMBER = "This person is not a member of the project's organisation."
 NOT_AN_EXECUTIVE = DECISION_MAKER_NOT_EXECUTIVE  # one sentence wherever the rule is met
 NON_NEGATIVE = (
@@ -40,6 +49,17 @@ NON_NEGATIVE = (
     "eval_set_size",
 )
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+def too_many_rows(related: str, count: int) -> str:
+    """The refusal when a section would hold ``count`` rows of ``related``; "" within the cap."""
+    if count <= MAX_ROWS:
+        return ""
+    section = next(s for s in SECTIONS if s.rows == related)
+    return (
+        f"Section {section.number} “{section.title}” holds at most {MAX_ROWS} rows; "
+        f"this would make {count}."
+    )
 
 
 def plain_number(value: Decimal) -> str:
@@ -87,11 +107,18 @@ def check(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
+    # No control character in a name (one line) or in prose (line breaks and tabs allowed).
+    texts = {f: getattr(v, f) for f in (*NAME_FIELDS, *TEXT_FIELDS)}
+    for field, messages in text_errors(texts, names=NAME_FIELDS, texts=TEXT_FIELDS).items():
+        if _in(field, saving):
+            for message in messages:
+                add(field, message)
+
     # An absurd date gets one message; the rules comparing dates wait until it is fixed.
     dates = {}
     for field in DATE_FIELDS:
         value = getattr(v, field)
-        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if not date_in_range(value):
             if _in(field, saving):
                 add(field, DATE_OUT_OF_RANGE)
             value = None

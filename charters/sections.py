@@ -160,6 +160,26 @@ MONEY_FIELDS = ("ops_budget", "cost_monthly_1x", "cost_monthly_5x", "cost_monthl
 # Values of the success metric, shown with its unit.
 METRIC_VALUE_FIELDS = ("metric_baseline", "metric_target", "threshold")
 
+# Free text: names and short labels are one line; the prose fields keep line breaks. Either
+# way no control character (portfolio.rules.validate_name / validate_text).
+NAME_FIELDS = ("metric_name", "metric_unit", "eval_set_source", "harness_location", "cost_driver")
+TEXT_FIELDS = (
+    "problem",
+    "hypothesis",
+    "business_value",
+    "metric_method",
+    "change_management",
+    "operations_plan",
+)
+ROW_NAME_FIELDS = {
+    "data_sources": ("name", "owner_name", "residency"),
+    "integrations": ("system", "owning_team"),
+}
+
+# A charter names the sources and systems a PoC touches: a handful each. The cap keeps one
+# request from storing (and every page from rendering) a hundred thousand rows.
+MAX_ROWS = 50
+
 DATA_SOURCE_FIELDS = ("name", "owner_name", "from_production", "sensitivity", "residency")
 INTEGRATION_FIELDS = ("system", "direction", "owning_team", "estimate_weeks")
 ROW_FIELDS = {"data_sources": DATA_SOURCE_FIELDS, "integrations": INTEGRATION_FIELDS}

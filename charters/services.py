@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from portfolio import audit
 from portfolio.models import OWNER_FIELDS, Project, Stage, User
-from portfolio.rules import SCHEDULE_FIELDS
+from portfolio.rules import SCHEDULE_FIELDS, text_errors
 from portfolio.scoping import role_in
 from portfolio.services import project_apply, project_touch
 
@@ -47,7 +47,15 @@ from .models import (
     Status,
 )
 from .permissions import CANNOT_EDIT, CANNOT_SIGN, SIGNER_NOT_MEMBER, can_edit_charter
-from .sections import ALL_FIELDS, BY_KEY, GOALPOST_FIELDS, PEOPLE_FIELDS, ROW_FIELDS, SECTIONS
+from .sections import (
+    ALL_FIELDS,
+    BY_KEY,
+    GOALPOST_FIELDS,
+    PEOPLE_FIELDS,
+    ROW_FIELDS,
+    ROW_NAME_FIELDS,
+    SECTIONS,
+)
 
 ROW_MODELS: dict[str, type[DataSource] | type[Integration]] = {
     "data_sources": DataSource,
@@ -152,7 +160,10 @@ NON_NEGATIVE_MESSAGE = "Must be zero or more."
 
 
 def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]]:
-    """A row's model validation, in the words the charter's own fields use."""
+    """A row's model validation, in the words the charter's own fields use, and no control
+    character in its names."""
+    names = next(ROW_NAME_FIELDS[k] for k, model in ROW_MODELS.items() if isinstance(row, model))
+    text = text_errors({f: getattr(row, f) for f in names}, names=names)
     try:
         row.full_clean(exclude=exclude)
     except ValidationError as exc:
@@ -161,11 +172,14 @@ def _row_errors(row, *, exclude: list[str] | None = None) -> dict[str, list[str]
                 NON_NEGATIVE_MESSAGE if e.code == "min_value" else e.messages[0] for e in errors
             ]
             for field, errors in exc.error_dict.items()
-        }
-    return {}
+        } | {f: m for f, m in text.items() if f not in exc.error_dict}
+    return text
 
 
 def _validate_rows(related: str, rows: list[dict]) -> tuple[list, dict]:
+    too_many = rules.too_many_rows(related, len(rows))
+    if too_many:
+        return [], {related: [too_many]}
     model = ROW_MODELS[related]
     built: list[DataSource | Integration] = []
     errors: list[str] = []
@@ -295,6 +309,9 @@ def charter_add_row(
     version = _lock_version(version)
     _require_editor(by, version.charter.project)
     _require_draft(version)
+    too_many = rules.too_many_rows(kind, getattr(version, kind).count() + 1)
+    if too_many:
+        raise ValidationError({kind: [too_many]})
     model = ROW_MODELS[kind]
     row = model(version=version, **{k: v for k, v in data.items() if k in ROW_FIELDS[kind]})
     if isinstance(getattr(row, ROW_FIELDS[kind][0]), str):

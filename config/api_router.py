@@ -12,7 +12,15 @@ from portfolio.api.views import MembershipViewSet, MeViewSet, OrganisationViewSe
 
 app_name = "api"
 
-router = DefaultRouter()
+
+# No format-suffix routes (``/api/v1/me.json``): the API speaks JSON (``?format=json`` still
+# picks a renderer), and the suffix reached actions that take no ``format`` argument — a 500.
+# A suffixed URL is now a plain 404.
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("me", MeViewSet, basename="me")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("memberships", MembershipViewSet, basename="membership")

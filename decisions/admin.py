@@ -6,6 +6,8 @@ services (decisions cannot change at all)."""
 from django import forms
 from django.contrib import admin
 
+from portfolio.admin import TextRulesAdmin
+
 from .checks import CHECKS
 from .models import (
     CriterionKind,
@@ -40,7 +42,9 @@ class CriterionTemplateForm(forms.ModelForm):
         return data
 
 
-class CriterionTemplateInline(admin.TabularInline):
+class CriterionTemplateInline(TextRulesAdmin, admin.TabularInline):
+    name_fields = ("title",)
+    text_fields = ("description",)
     model = CriterionTemplate
     form = CriterionTemplateForm
     extra = 1
@@ -48,7 +52,9 @@ class CriterionTemplateInline(admin.TabularInline):
 
 
 @admin.register(GateTemplate)
-class GateTemplateAdmin(admin.ModelAdmin):
+class GateTemplateAdmin(TextRulesAdmin, admin.ModelAdmin):
+    name_fields = ("name",)
+    text_fields = ("description",)
     list_display = ("name", "from_stage", "to_stage", "key")
     inlines = [CriterionTemplateInline]
     prepopulated_fields = {"key": ("name",)}

@@ -7,7 +7,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from portfolio.forms import AwareDateTimeField
+from portfolio.rules import validate_name, validate_text
+
 from .models import PERSON_KILL_REASONS, MarkState, MeasurementKind, Outcome
+from .rules import validate_reading_value
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -28,6 +32,7 @@ class MarkForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What shows it: a few words, a link, or a measurement.",
+        validators=[validate_text],
     )
     evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
     evidence_measurement = forms.TypedChoiceField(
@@ -45,14 +50,18 @@ class MarkForm(forms.Form):
 class MeasurementForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=MeasurementKind.choices)
     # Precision is the service's rule: it rounds to the 4 decimal places a reading keeps.
-    value = forms.DecimalField(label="Value", help_text="Rounded to 4 decimal places.")
-    measured_at = forms.DateTimeField(
+    value = forms.DecimalField(
+        label="Value",
+        help_text="Rounded to 4 decimal places.",
+        validators=[validate_reading_value],
+    )
+    measured_at = AwareDateTimeField(
         label="Measured at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Leave empty for now.",
     )
-    note = forms.CharField(label="Note", required=False, max_length=500)
+    note = forms.CharField(label="Note", required=False, max_length=500, validators=[validate_text])
 
 
 class DecisionForm(forms.Form):
@@ -61,7 +70,10 @@ class DecisionForm(forms.Form):
     # service instead of being judged against the next gate.
     gate = forms.IntegerField(required=False, widget=forms.HiddenInput)
     rationale = forms.CharField(
-        label="Rationale", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Rationale",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_text],
     )
     reason_category = forms.ChoiceField(
         label="Kill reason",
@@ -74,11 +86,14 @@ class DecisionForm(forms.Form):
     pivot = forms.BooleanField(
         label="Start a successor project (a pivot) with a copy of this charter", required=False
     )
-    successor_name = forms.CharField(label="Successor's name", required=False, max_length=160)
+    successor_name = forms.CharField(
+        label="Successor's name", required=False, max_length=160, validators=[validate_name]
+    )
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
     supersede_reason = forms.CharField(
         label="Why the earlier decision was a mistake",
         required=False,
+        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -103,6 +118,7 @@ class OwnershipForm(forms.Form):
         required=False,
         max_length=200,
         help_text="The cost centre or budget line that pays for operations.",
+        validators=[validate_name],
     )
     # Required (DOMAIN: one person, in one team) — by the service, so that someone who is not
     # the named owner is refused (403) before being told about empty fields.
@@ -111,4 +127,5 @@ class OwnershipForm(forms.Form):
         required=False,
         max_length=120,
         help_text="The one team that will run it.",
+        validators=[validate_name],
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,34 @@ OVERDUE_STALLS_AFTER = timedelta(days=7)
 # the next gate's decision date set by a go. A year covers any pilot; 9999-12-31 is a typo.
 DATE_HORIZON = timedelta(days=365)
 GATE_DECIDED = "This gate has already been decided."
+
+# --- a measurement's value ------------------------------------------------------------------
+
+# Measurement.value keeps 4 decimal places and 16 digits in all: 12 before the point.
+READING_PLACES = Decimal("0.0001")
+READING_INTEGER_DIGITS = 12
+READING_NOT_A_NUMBER = "Enter a number."
+READING_TOO_LARGE = "Too large: enter a number with at most 12 digits before the decimal point."
+
+
+def validate_reading_value(value: Decimal) -> None:
+    """A form's and a serializer's validator: a ValidationError when ``value`` is no number or
+    has more than 12 digits before the point once rounded. Judged from the exponent alone,
+    before any arithmetic: ``1E+999999999`` overflows every operation on it."""
+    if not value.is_finite():
+        raise ValidationError(READING_NOT_A_NUMBER)
+    if not value.is_zero() and value.adjusted() >= READING_INTEGER_DIGITS:
+        raise ValidationError(READING_TOO_LARGE)
+    rounded = value.quantize(READING_PLACES, rounding=ROUND_HALF_UP)
+    if not rounded.is_zero() and rounded.adjusted() >= READING_INTEGER_DIGITS:
+        raise ValidationError(READING_TOO_LARGE)  # 999999999999.99995 rounds up to 13 digits
+
+
+def reading_value(value: Decimal) -> Decimal:
+    """``value`` as a reading keeps it: rounded half up to 4 decimal places (a harness reports
+    0.87654321). Raises as ``validate_reading_value`` does."""
+    validate_reading_value(value)
+    return value.quantize(READING_PLACES, rounding=ROUND_HALF_UP)
 
 
 # --- the schedule -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import services
+from . import rules, services
 from .models import (
     Membership,
     Organisation,
@@ -30,6 +30,24 @@ def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         return
     for field, messages in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+class TextRulesAdmin(admin.options.BaseModelAdmin):
+    """The free-text rules of the pages for the admin's own forms (the fields are written
+    without a service): ``name_fields`` refuse control characters, ``text_fields`` all but line
+    breaks and tabs (``portfolio.rules.validate_name`` / ``validate_text``). Validators on the
+    form fields, not the model fields, so that no migration is needed."""
+
+    name_fields: tuple[str, ...] = ()
+    text_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in self.name_fields:
+            formfield.validators = [*formfield.validators, rules.validate_name]
+        elif formfield is not None and db_field.name in self.text_fields:
+            formfield.validators = [*formfield.validators, rules.validate_text]
+        return formfield
 
 
 class MembershipAdminForm(forms.ModelForm):
@@ -124,7 +142,8 @@ class MembershipsThroughServices:
 
 
 @admin.register(User)
-class UserAdmin(MembershipsThroughServices, DjangoUserAdmin):
+class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
+    name_fields = ("full_name",)
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "is_partner", "is_staff", "is_active", "last_login"]
     list_filter = ["is_partner", "is_staff", "is_active", "memberships__role"]
@@ -151,7 +170,8 @@ class UserAdmin(MembershipsThroughServices, DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(MembershipsThroughServices, admin.ModelAdmin):
+class OrganisationAdmin(TextRulesAdmin, MembershipsThroughServices, admin.ModelAdmin):
+    name_fields = ("name",)
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -331,7 +351,8 @@ class StageChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalAccessToken)
-class PersonalAccessTokenAdmin(admin.ModelAdmin):
+class PersonalAccessTokenAdmin(TextRulesAdmin, admin.ModelAdmin):
+    name_fields = ("name",)
     list_display = [
         "name",
         "user",

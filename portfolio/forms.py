@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -49,6 +49,23 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["password"].label = "Password"
 
 
+class AwareDateTimeField(forms.DateTimeField):
+    """A date and time that must exist in UTC as well: ``0001-01-01T00:00:00+14:00`` parses,
+    but is before year 1 once converted, and every comparison with it overflows."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                result.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Out of range: enter a date and time between the years 1 and 9999.",
+                    code="invalid",
+                ) from None
+        return result
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -93,9 +110,14 @@ class ProjectForm(forms.Form):
         help_text="Where you are a PM. The owners are chosen from its members.",
         error_messages={"invalid_choice": "You are not a PM in that organisation."},
     )
-    name = forms.CharField(max_length=160, help_text="A short name people will recognise.")
+    name = forms.CharField(
+        max_length=160,
+        help_text="A short name people will recognise.",
+        validators=[rules.validate_name],
+    )
     summary = forms.CharField(
         required=False,
+        validators=[rules.validate_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The problem and what the PoC will show, in a sentence or two.",
     )
@@ -205,6 +227,7 @@ EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("nev
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         max_length=80,
+        validators=[rules.validate_name],
         help_text="What will use it, e.g. “CI evaluation harness” or “BI export”.",
     )
     scope = forms.ChoiceField(

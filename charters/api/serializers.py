@@ -177,6 +177,9 @@ class RowsField(serializers.ListField):
     def to_internal_value(self, data):
         if not isinstance(data, list):
             raise serializers.ValidationError(["Expected a list of rows."])
+        too_many = rules.too_many_rows(self.field_name, len(data))
+        if too_many:  # before looking at a hundred thousand rows one by one
+            raise serializers.ValidationError([too_many])
         errors = []
         for index, row in enumerate(data, start=1):
             if not isinstance(row, dict):

@@ -84,6 +84,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # correlated subqueries (the derived states) that inflate the estimate — and compiling took
     # seconds where running takes milliseconds (bench/sweep.py). Off for every connection.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo. A transaction begins as a reader and becomes a writer at its first write; two
+    # at once (two signers, two decisions) then deadlock and SQLite answers one of them
+    # "database is locked" at once, whatever the timeout — a 500 and a lost signature. Begun
+    # IMMEDIATE, a write transaction takes the write lock at BEGIN: the other one waits (up to
+    # the timeout, in seconds) and then reads what the first wrote — "already decided", or the
+    # second signature that approves. Reads outside a transaction are not affected.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("timeout", 20)
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,6 +162,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "portfolio.api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
+    ],
+    # DRF's defaults, with its JSON parser replaced by ours: a deeply nested document is a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "portfolio.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [

@@ -14,6 +14,8 @@ from decisions.models import (
     MeasurementKind,
     Outcome,
 )
+from decisions.rules import validate_reading_value
+from portfolio.rules import validate_name, validate_text
 
 
 class PersonField(serializers.StringRelatedField):
@@ -141,7 +143,9 @@ class GateSerializer(serializers.ModelSerializer):
 
 class MarkSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=MarkState.choices)
-    evidence_text = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_text = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=[validate_text]
+    )
     evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
     evidence_measurement = serializers.IntegerField(
         required=False,
@@ -172,6 +176,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     value = serializers.DecimalField(
         max_digits=None,
         decimal_places=None,
+        validators=[validate_reading_value],
         help_text="The reading. Rounded half up to 4 decimal places (a harness's 0.87654321 "
         "is stored as 0.8765); at most 12 digits before the decimal point.",
     )
@@ -196,6 +201,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["source", "token_name", "recorded_by", "created_at"]
+        extra_kwargs = {"note": {"validators": [validate_text]}}
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -246,7 +252,9 @@ class DecisionCreateSerializer(serializers.Serializer):
         "the next gate.",
     )
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=[validate_text]
+    )
     reason_category = serializers.ChoiceField(
         choices=PERSON_KILL_REASONS, required=False, allow_blank=True, default=""
     )
@@ -267,11 +275,15 @@ class DecisionCreateSerializer(serializers.Serializer):
         "a year from today. It becomes the project's decision date.",
     )
     pivot = serializers.BooleanField(required=False, default=False)
-    successor_name = serializers.CharField(required=False, allow_blank=True, default="")
+    successor_name = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=[validate_name]
+    )
     supersedes = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Id of the decision corrected."
     )
-    supersede_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    supersede_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=[validate_text]
+    )
 
     def validate(self, attrs):
         if attrs.get("gate") is None and attrs.get("supersedes") is None:

@@ -4,7 +4,7 @@ owner's acceptance of the handoff."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +22,7 @@ from ..permissions import (
     can_accept_ownership,
     can_record_measurement,
 )
+from ..rules import READING_NOT_A_NUMBER, reading_value
 
 FUTURE_SKEW = timedelta(minutes=5)
 TEAM_REQUIRED = "Name the team that will run it."
@@ -87,8 +88,14 @@ def ownership_accept(
 
 # --- measurements -------------------------------------------------------------------------
 
-VALUE_PLACES = Decimal("0.0001")  # Measurement.value has 4 decimal places
-VALUE_LIMIT = Decimal(10) ** 12  # ... and 16 digits in all
+
+def _local_day(moment: datetime) -> date:
+    """The day ``moment`` falls on here; ``date.min`` when it cannot be placed in this time zone
+    (``0001-01-01T00:00+14:00`` is before year 1 in UTC), so it reads as before the project."""
+    try:
+        return timezone.localtime(moment).date()
+    except OverflowError:
+        return date.min
 
 
 def _earliest_reading_day(project: Project) -> date:
@@ -118,25 +125,20 @@ def measurement_record(
     if kind not in MeasurementKind.values:
         errors["kind"] = ["Choose the success metric, latency or cost per call."]
     try:
-        value = Decimal(str(value))
-        if not value.is_finite():
-            raise InvalidOperation
+        value = reading_value(Decimal(str(value)))
     except (InvalidOperation, ValueError):
-        errors["value"] = ["Enter a number."]
+        errors["value"] = [READING_NOT_A_NUMBER]
+    except ValidationError as exc:
+        errors["value"] = exc.messages
     else:
-        if abs(value) >= VALUE_LIMIT:
-            errors["value"] = ["Enter a number with at most 12 digits before the decimal point."]
-        else:
-            # A harness reports 0.87654321; the reading keeps the 4 decimal places it stores.
-            value = value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
-            if kind in (MeasurementKind.LATENCY, MeasurementKind.COST) and value < 0:
-                errors["value"] = ["Latency and cost cannot be negative."]
+        if kind in (MeasurementKind.LATENCY, MeasurementKind.COST) and value < 0:
+            errors["value"] = ["Latency and cost cannot be negative."]
     now = timezone.now()
     measured_at = measured_at or now
     earliest = _earliest_reading_day(project)
     if measured_at > now + FUTURE_SKEW:
         errors["measured_at"] = ["A measurement cannot be in the future."]
-    elif timezone.localtime(measured_at).date() < earliest:
+    elif _local_day(measured_at) < earliest:
         errors["measured_at"] = [
             f"A measurement cannot be dated before the project began ({earliest:%d %b %Y})."
         ]

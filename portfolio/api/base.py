@@ -10,7 +10,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.db.models import Model, QuerySet
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -221,9 +222,20 @@ def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationErr
     return exceptions.ValidationError(detail)
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
 def exception_handler(exc, context):
-    """Let services raise Django's exceptions; answer them as 400 / 403 with a reason."""
-    if isinstance(exc, DjangoValidationError):
+    """Let services raise Django's exceptions; answer them as 400 / 403 / 413 with a reason."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be a bare HTML 400 that says nothing.
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes, "
+            "the most the API accepts."
+        )
+    elif isinstance(exc, DjangoValidationError):
         exc = django_errors_to_drf(exc)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
