@@ -119,9 +119,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Headers: what the browser may do with our pages ----------------------------------------
 # Content-Security-Policy (django-csp). Every script is a static file of ours and no page has an
-# inline script, on*= handler, hx-on or style="" attribute: a bar's length is an SVG attribute,
-# not a style. htmx is told not to inject its indicator <style> or eval anything
-# (templates/base.html's htmx-config). So neither 'unsafe-inline' nor 'unsafe-eval'. Swagger UI
+# inline script, on*= handler, hx-on or style="" attribute (tests/test_security_headers.py): a
+# bar is a <progress> with a value, not a span with style="width"; the SVG charts use
+# presentation attributes, which the policy does not govern. htmx is told not to inject its
+# indicator <style> or eval anything (templates/base.html's htmx-config). So neither 'unsafe-inline' nor 'unsafe-eval'. Swagger UI
 # (/api/docs/) is served from drf-spectacular-sidecar's static files, its init script as a file of
 # its own (SpectacularSwaggerSplitView), under this same policy. Every environment sends it,
 # the tests included, so the browser tests catch a page that breaks it.
