@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api_docs import DocsView, SchemaView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("portfolio.account_urls")),
     path("", include("portfolio.urls")),
     path("", include("charters.urls")),

@@ -100,8 +100,10 @@ EXEMPT = {
     "password_reset_done": "public confirmation page",
     "password_reset_confirm": "public: guarded by the one-time token in the URL",
     "password_reset_complete": "public confirmation page",
-    "api-schema": "public description of the API, no data",
-    "api-docs": "public Swagger UI, no data",
+    # No organisation's data, so no "other organisation" case; outside the demo anonymous
+    # callers get a 401 / the login page: tests/test_api_docs_access.py.
+    "api-schema": "description of the API, no data; login or token outside the demo",
+    "api-docs": "Swagger UI, no data; login outside the demo",
     "api:api-root": "DRF's index of endpoint addresses, no data",
     "portfolio:healthz": "liveness probe, no data",
     # No login — the secret in its URL is the credential, as with a password reset link — so

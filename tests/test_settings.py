@@ -83,3 +83,25 @@ def test_a_compose_env_file_is_not_read_unless_named(tmp_path):
     named = import_settings("config.settings.local", show, DJANGO_ENV_FILE=str(env_file))
     assert named.returncode == 0, named.stderr
     assert named.stdout.strip() == "False ['gatehouse.example.com']"
+
+
+def test_check_deploy_finds_nothing_under_production_settings():
+    """`make check-deploy`, kept clean: the security headers, cookies and HSTS settings."""
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp"}
+    env = {
+        **clean,
+        **POSTGRES,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": GOOD_KEY,
+        "ALLOWED_HOSTS": "gatehouse.example.com",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

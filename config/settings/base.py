@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +126,56 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Gatehouse <gatehouse@loc
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page meta tag, not the cookie
 X_FRAME_OPTIONS = "DENY"
+
+# --- Headers: what the browser may do with our pages ----------------------------------------
+# Content-Security-Policy (django-csp). Every script is a static file of ours and no page has an
+# inline script, on*= handler, hx-on or style="" attribute (tests/test_security_headers.py): a
+# bar is a <progress> with a value, not a span with style="width"; the SVG charts use
+# presentation attributes, which the policy does not govern. htmx is told not to inject its
+# indicator <style> or eval anything (templates/base.html's htmx-config). So neither 'unsafe-inline' nor 'unsafe-eval'. Swagger UI
+# (/api/docs/) is served from drf-spectacular-sidecar's static files, its init script as a file of
+# its own (SpectacularSwaggerSplitView), under this same policy. Every environment sends it,
+# the tests included, so the browser tests catch a page that breaks it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Permissions-Policy (django-permissions-policy): Gatehouse needs no device or tracking API, so
+# a page (or anything injected into one) may use none of them.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Celery -----------------------------------------------------------------
 # With REDIS_URL (or CELERY_BROKER_URL) set, Redis is the broker. Without it the demo uses
@@ -198,6 +251,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Gatehouse ---------------------------------------------------------------
+# The API schema and Swagger UI without a login (config/api_docs.py says why production keeps them
+# behind one). local.py opens them in the demo.
+GATEHOUSE_PUBLIC_API_DOCS = env.bool("GATEHOUSE_PUBLIC_API_DOCS", default=False)
 GATEHOUSE_STALLED_AFTER_DAYS = env.int("GATEHOUSE_STALLED_AFTER_DAYS", default=21)
 # Where people reach Gatehouse: every link in an email starts with it (production requires it).
 GATEHOUSE_BASE_URL = env("GATEHOUSE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -3,6 +3,8 @@
  * - <form data-confirm="Question?">  asks before submitting (e.g. revoking a token).
  * - <button data-copy-target="#id">  copies the text of #id to the clipboard.
  * - <select data-autosubmit>         submits its form on change (when htmx is not driving it).
+ * - <button data-print>              prints the page (no onclick="": the CSP allows no inline
+ *                                    script).
  * - an htmx request that gets no answer the page can show (a 5xx, a 4xx other than the 422 of a
  *   refused form, no network) leaves the page as it was, with what was typed, and says so at
  *   the top of the form that sent it.
@@ -46,6 +48,12 @@
       } catch (e) {
         /* the text stays selected so the person can copy it by hand */
       }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
     }
   });
 
