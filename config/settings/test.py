@@ -14,3 +14,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Throttle and rate-limit counters in this process's memory, emptied before each test
+# (tests/conftest.py): no test inherits another's count. Tests that prove a limit lower it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
