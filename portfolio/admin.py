@@ -149,6 +149,7 @@ class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
     list_filter = ["is_partner", "is_staff", "is_active", "memberships__role"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
+    actions = ["unlock_login"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name", "is_partner")}),
@@ -167,6 +168,18 @@ class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.action(
+        description="Unlock login: clear failed login attempts of the selected people",
+        permissions=["change"],
+    )
+    def unlock_login(self, request, queryset):
+        cleared = sum(services.user_login_unlock(user=user) for user in queryset)
+        self.message_user(
+            request,
+            f"{len(queryset)} may log in again at once ({cleared} failed-login records cleared). "
+            "Lockouts of a whole network address are under Axes › Access attempts.",
+        )
 
 
 @admin.register(Organisation)

@@ -542,6 +542,14 @@ def token_revoke(*, token: PersonalAccessToken, by: User) -> PersonalAccessToken
     return token
 
 
+def user_login_unlock(*, user: User) -> int:
+    """Let ``user`` log in again at once: forget the failed logins that lock their account out
+    (django-axes' attempts for their email). Answers how many attempt records were cleared."""
+    from axes.utils import reset
+
+    return reset(username=user.email.lower())
+
+
 def token_authenticate(*, secret: str) -> PersonalAccessToken | None:
     """The usable token for a secret, with its last-used time brought up to date, or None."""
     if not secret:

@@ -11,6 +11,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    """Throttle and rate-limit counters (the cache, config/settings/test.py) start at zero in
+    every test: no test is throttled for the calls of the tests before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return OrganisationFactory(name="Acme Logistics", slug="acme-logistics")

@@ -5,7 +5,9 @@ Each app lists its routes in ``tests/<app>/routes.py`` as ``ROUTES = [Route(...)
 
 - anonymous            → a login redirect (pages) or 401 (API);
 - a PM of another org  → 404, and no row anywhere changed;
-- each ``allowed`` role → below 400 — and a GET changes no row (a read never writes);
+- each ``allowed`` role → below 400 — and a GET changes no row (a read never writes; the one
+  exemption is Django's session table, outside these counts: a signed-in session's last-seen
+  time is rewritten at most every SESSION_ACTIVITY_RESOLUTION, portfolio/sessions.py);
 - each ``forbidden`` role → 403, and no row changed;
 
 and, for every route that ``lists`` rows, in a world where the other organisation has rows of

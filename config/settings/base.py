@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",
     "portfolio",
     "charters",
     "decisions",
@@ -57,6 +59,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # After auth and messages: ends a session idle for SESSION_IDLE_TIMEOUT (portfolio/sessions.py).
+    "portfolio.sessions.IdleSessionMiddleware",
+    # Last: turns a login refused by django-axes into the login page saying when to try again.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +107,11 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portfolio.User"
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portfolio:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -124,6 +135,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Gatehouse <gatehouse@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends SESSION_COOKIE_AGE after its login however busy it is (the login fixes the
+# expiry: portfolio/sessions.py), and SESSION_IDLE_TIMEOUT after its last request. Its
+# last-seen time is written at most every SESSION_ACTIVITY_RESOLUTION seconds, so reading pages
+# does not write the session row on every request (STYLE.md: a read never writes).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=5 * 60)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page meta tag, not the cookie
 X_FRAME_OPTIONS = "DENY"
 
@@ -203,6 +221,57 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
+# --- Shared cache: throttle and rate-limit counters ------------------------------------------
+# Every web process must see the same counters: Redis when there is one (CACHE_URL, else
+# REDIS_URL), otherwise a folder under var/ that the demo's processes on one machine share.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "gatehouse",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Abuse: the client's address, login lockout, password-reset limits -----------------------
+# How many proxies in front of gunicorn append the client's address to X-Forwarded-For (0: people
+# connect to gunicorn itself). Every per-address limit — login lockout, API throttle, password
+# reset — reads the address through portfolio.throttling.client_ip with this number, so a client
+# cannot choose its own address by sending the header. Production expects one TLS proxy.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+# django-axes: a login is refused for AXES_COOLOFF_TIME once AXES_FAILURE_LIMIT passwords in a
+# row failed for the same account (from anywhere) or from the same address (for any account).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Attempts during a lockout do not extend it: the time the page announces is the time it ends,
+# and someone hammering a colleague's account cannot keep them out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the counters: it would also wipe its address's failures against
+# other accounts, so one's own login between guesses would reset the count.
+AXES_RESET_ON_SUCCESS = False
+# The login form's field and authenticate()'s keyword (the admin's login form alike), whatever
+# the user model calls its username (ours: email).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "portfolio.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "portfolio.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "portfolio.views.account.login_locked_out"
+
+# Password reset requests: at most this many per hour for one email address and from one
+# address; more are refused with the same answer whether or not the account exists.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=20)
+PASSWORD_RESET_LIMIT_WINDOW = env.int("PASSWORD_RESET_LIMIT_WINDOW", default=60 * 60)
+
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -229,6 +298,17 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "portfolio.api.base.exception_handler",
+    # 429 with Retry-After past the rate: each token (or signed-in person) on its own, and each
+    # address for calls without credentials. The counters live in the shared cache above.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portfolio.api.throttling.TokenRateThrottle",
+        "portfolio.api.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_PER_TOKEN", default="300/min"),
+        "address": env("API_RATE_PER_ADDRESS", default="60/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gatehouse API",
@@ -243,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every operation may answer 429 with Retry-After (the throttles above).
+        "portfolio.api.throttling.document_throttling",
+    ],
     # A charter's data classification and a data source's sensitivity share one scale.
     "ENUM_NAME_OVERRIDES": {
         "SensitivityEnum": "charters.models.Sensitivity",

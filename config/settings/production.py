@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, DATABASES, SECRET_KEY, env
+from .base import CELERY_BROKER_URL, DATABASES, REST_FRAMEWORK, SECRET_KEY, env
 
 DEBUG = False
 
@@ -35,6 +35,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The same proxy appends the client's address to X-Forwarded-For: per-address limits read it
+# there (portfolio/throttling.py). Without one in front, set TRUSTED_PROXIES=0.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -16,3 +16,6 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # The figures' tests measure the computation; the dashboard cache has tests of its own.
 GATEHOUSE_DASHBOARD_CACHE_SECONDS = 0
+# Throttle and rate-limit counters in this process's memory, emptied before each test
+# (tests/conftest.py): no test inherits another's count. Tests that prove a limit lower it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
