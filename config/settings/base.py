@@ -27,6 +27,10 @@ USE_TZ = True
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 
+# Widgets render through TEMPLATES, so that templates/django/forms/ can override Django's own
+# (the select writes its options inline: a select of people was most of the project list's time).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -35,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -424,3 +424,24 @@ def test_attention_rows_come_annotated(client, firm, executive):
     html = unescape(response.content.decode())
     first = overdue.rows[0]
     assert first.name in html and 'data-testid="overdue"' in html
+
+
+def test_the_decision_makers_table_shows_the_worst_twelve_when_there_are_more(client, org, pm):
+    """The page does not grow with the firm: past twelve decision-makers it shows the twelve with
+    the most lapsed, then late, gates, and says where everyone is (the CSV, the API)."""
+    deciders = [
+        member(org, "executive", email=f"exec{i}@acme.test", full_name=f"Exec {i:02}")
+        for i in range(15)
+    ]
+    for i, person in enumerate(deciders):
+        build_portfolio(org, 1 + (i == 14) * 4, pm=pm, decider=person, label=f"E{i}")
+    client.force_login(deciders[0])
+    response = client.get(DASHBOARD)
+    html = response.content.decode()
+    panel = html[html.index('data-panel="accountability"') :]
+    panel = panel[: panel.index("</section>")]
+    assert panel.count('<th scope="row">') == 12
+    assert "Exec 14" in panel  # five projects, the most lapsed gates
+    assert "The 12 of 15 decision-makers" in panel
+    everyone = client.get("/api/v1/dashboard/").json()["accountability"]
+    assert len(everyone) == 15
