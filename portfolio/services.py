@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -617,20 +617,23 @@ def history_of(obj: User | Organisation) -> list[str]:
     from django.db import router
     from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
-    counts: dict[str, int] = {}
+    counts: dict[type[models.Model], int] = {}
     collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
     try:
         collector.collect([obj])
     except (ProtectedError, RestrictedError) as exc:
         rows = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         for row in rows:
-            label = str(row._meta.verbose_name_plural)
-            counts[label] = counts.get(label, 0) + 1
+            counts[type(row)] = counts.get(type(row), 0) + 1
     if isinstance(obj, Organisation):
         members = obj.memberships.count()
         if members:
-            counts["memberships"] = members
-    return [f"{n} {label}" for label, n in sorted(counts.items())]
+            counts[Membership] = members
+    said = [
+        f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+        for model, n in counts.items()
+    ]
+    return sorted(said, key=lambda text: text.split(" ", 1)[1])
 
 
 def history_validate_delete(obj: User | Organisation) -> None:
