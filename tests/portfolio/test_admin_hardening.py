@@ -317,3 +317,14 @@ def test_an_admin_edit_of_a_gate_template_is_audited_with_what_changed(admin_cli
     # Not deleted: the gates opened from it name it.
     delete = reverse("admin:decisions_gatetemplate_delete", args=[template.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_the_audit_log_is_listed_read_only_with_the_names_it_kept(admin_client, project, pm):
+    event = audit.record(actor=pm, action=audit.Action.PROJECT_UPDATED, instance=project)
+    page = admin_client.get(reverse("admin:portfolio_auditevent_changelist"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Pat Manager" in text and "Acme Logistics" in text
+    assert "delete_selected" not in text
+    change = reverse("admin:portfolio_auditevent_change", args=[event.pk])
+    assert admin_client.post(change, {"note": "Rewritten"}).status_code == 403
