@@ -749,8 +749,11 @@ def charters(firm: Firm, stories: list[Story], projects: list[Project]) -> None:
                     signatures.append(
                         Signature(version=cv, signer_id=who, role=role, signed_at=signed)
                     )
+        # Signatures go in while their versions are still drafts: an approved version takes
+        # no new signature (charters migration 0006).
+        insert(Signature, signatures, firm)
+        signatures = []
         set_status(statuses)
-    insert(Signature, signatures, firm)
 
 
 def charter_row(s: Story, p: Project) -> Charter:

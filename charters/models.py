@@ -2,8 +2,9 @@
 
 A project has one ``Charter``; its content lives in numbered ``CharterVersion`` rows. Every
 write goes through ``charters.services``; reads that span models are in ``charters.selectors``.
-An approved (or superseded) version is frozen: the service refuses edits and, on PostgreSQL,
-a trigger refuses them too (migration 0002).
+An approved (or superseded) version is frozen: the service refuses edits and the database
+refuses them too, on PostgreSQL and SQLite (migrations 0002 and 0006): it is never deleted, only
+moves on to superseded; signatures are never deleted, only withdrawn while in review.
 """
 
 from __future__ import annotations
@@ -125,8 +126,10 @@ class CharterVersion(models.Model):
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # PROTECT: a person named in a version is deactivated, never deleted (an approved version
+    # cannot change, so it could not be nulled either).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,11 @@ from .models import (
     OrganisationPolicy,
     Reminder,
 )
-from .services.policies import organisation_policy_save
+from .services.policies import (
+    gate_template_record_change,
+    gate_template_state,
+    organisation_policy_save,
+)
 
 
 class CriterionTemplateForm(forms.ModelForm):
@@ -53,11 +57,31 @@ class CriterionTemplateInline(TextRulesAdmin, admin.TabularInline):
 
 @admin.register(GateTemplate)
 class GateTemplateAdmin(TextRulesAdmin, admin.ModelAdmin):
+    """Every save of a template and its criteria is audited with what changed. A template is
+    not deleted (the gates opened from it name it); change it instead."""
+
     name_fields = ("name",)
     text_fields = ("description",)
+
     list_display = ("name", "from_stage", "to_stage", "key")
     inlines = [CriterionTemplateInline]
     prepopulated_fields = {"key": ("name",)}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Read what is stored before the form and its inline write, for the audit's diff.
+        request._gate_template_before = gate_template_state(obj if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        gate_template_record_change(
+            template=form.instance,
+            before=getattr(request, "_gate_template_before", {}),
+            by=request.user,
+        )
 
 
 @admin.register(OrganisationPolicy)

@@ -247,7 +247,7 @@ def _actor(kind: str, o) -> object:
         "decision": lambda: o.maker,
         "measurement": lambda: o.recorded_by,
         "mark": lambda: o.marked_by,
-        "audit": lambda: o.actor,
+        "audit": lambda: o.actor_name or o.actor,  # the name kept on the event
         "version": lambda: o.created_by,
         "signature": lambda: o.signer,
     }[kind]()

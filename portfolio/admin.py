@@ -6,13 +6,16 @@ from __future__ import annotations
 import copy
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
 
 from . import rules, services
 from .models import (
+    AuditEvent,
     Membership,
     Organisation,
     PersonalAccessToken,
@@ -21,6 +24,7 @@ from .models import (
     User,
     WorkerHeartbeat,
 )
+from .querysets import BulkWriteRefused
 
 
 def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -28,8 +32,39 @@ def _add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, texts in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, texts)
+
+
+@admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
+def delete_selected_keeping_history(modeladmin, request, queryset):
+    """Django's "delete selected", for every admin of the site: when a row cannot go — history
+    the database or the audit keeps, a bulk write that would skip the audit — nothing is
+    deleted and the admin says why, instead of an error page."""
+    try:
+        with transaction.atomic():
+            return delete_selected(modeladmin, request, queryset)
+    except (
+        ValidationError,
+        ProtectedError,
+        RestrictedError,
+        IntegrityError,
+        BulkWriteRefused,
+    ) as exc:
+        reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        if isinstance(exc, ProtectedError | RestrictedError):
+            reason = "other records still refer to them (history is kept, not deleted)."
+        elif isinstance(exc, BulkWriteRefused):
+            reason = "they change only through Gatehouse's own pages, which keep the audit."
+        modeladmin.message_user(
+            request,
+            f"Nothing was deleted: {reason.splitlines()[0] if reason else 'it is refused.'}",
+            messages.ERROR,
+        )
+        return None
+
+
+admin.site.add_action(delete_selected_keeping_history, "delete_selected")
 
 
 class TextRulesAdmin(admin.options.BaseModelAdmin):
@@ -141,15 +176,72 @@ class MembershipsThroughServices:
                 self.delete_model(request, obj)
 
 
+class HistoryKeptOnDelete:
+    """For people and organisations: one with history (audit events, signatures, decisions,
+    projects, memberships…) is refused deletion with a message saying to deactivate it; the
+    actions below do that, audited. Editing "active" by hand is off: only the actions move it."""
+
+    delete_confirmation_template = "portfolio/admin/history_delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "portfolio/admin/history_delete_selected_confirmation.html"
+    )
+    actions = ["deactivate", "reactivate"]
+
+    def get_deleted_objects(self, objs, request):
+        """The delete pages list why it cannot go instead of a confirm button."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = []
+        for obj in objs:
+            try:
+                services.history_validate_delete(obj)
+            except ValidationError as exc:
+                refusals.extend(exc.messages)
+        if refusals:
+            # The refusal is the whole story (not which related rows lack a delete right).
+            return deleted, model_count, set(), refusals
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.history_validate_delete(obj)  # the pages refuse first; this holds for any caller
+        super().delete_model(request, obj)
+
+    def _set_active(self, request, queryset, *, active: bool) -> None:
+        done, refused = 0, []
+        for obj in queryset:
+            try:
+                before = obj.is_active
+                self.set_active(obj=obj, active=active, by=request.user)
+                done += before != active
+            except (ValidationError, PermissionDenied) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                refused.append(f"{obj}: {text}")
+        verb = "reactivated" if active else "deactivated"
+        self.message_user(request, f"{done} {verb}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(
+        description="Deactivate the selected %(verbose_name_plural)s", permissions=["change"]
+    )
+    def deactivate(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(
+        description="Reactivate the selected %(verbose_name_plural)s", permissions=["change"]
+    )
+    def reactivate(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+
 @admin.register(User)
-class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
+class UserAdmin(TextRulesAdmin, HistoryKeptOnDelete, MembershipsThroughServices, DjangoUserAdmin):
     name_fields = ("full_name",)
     ordering = ["full_name", "email"]
     list_display = ["email", "full_name", "is_partner", "is_staff", "is_active", "last_login"]
     list_filter = ["is_partner", "is_staff", "is_active", "memberships__role"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
-    actions = ["unlock_login"]
+    actions = ["deactivate", "reactivate", "unlock_login"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("full_name", "is_partner")}),
@@ -169,6 +261,14 @@ class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
         ),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Deactivation is an audited act: the "Deactivate" action, not a checkbox.
+        return [*super().get_readonly_fields(request, obj), "is_active"]
+
+    @staticmethod
+    def set_active(*, obj, active, by):
+        services.person_set_active(person=obj, active=active, by=by)
+
     @admin.action(
         description="Unlock login: clear failed login attempts of the selected people",
         permissions=["change"],
@@ -183,12 +283,20 @@ class UserAdmin(TextRulesAdmin, MembershipsThroughServices, DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(TextRulesAdmin, MembershipsThroughServices, admin.ModelAdmin):
+class OrganisationAdmin(
+    TextRulesAdmin, HistoryKeptOnDelete, MembershipsThroughServices, admin.ModelAdmin
+):
     name_fields = ("name",)
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "is_active", "created_at"]
+    list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["is_active"]
     inlines = [MembershipInline]
+
+    @staticmethod
+    def set_active(*, obj, active, by):
+        services.organisation_set_active(organisation=obj, active=active, by=by)
 
 
 @admin.register(Membership)
@@ -366,6 +474,11 @@ class StageChangeAdmin(admin.ModelAdmin):
 @admin.register(PersonalAccessToken)
 class PersonalAccessTokenAdmin(TextRulesAdmin, admin.ModelAdmin):
     name_fields = ("name",)
+
+    """Tokens are read-only here: a token is made by its owner (the secret is shown once) and
+    its scope, owner and expiry never change — a revoked token stays revoked. The one act is
+    "Revoke", audited like the owner's own revocation."""
+
     list_display = [
         "name",
         "user",
@@ -378,14 +491,64 @@ class PersonalAccessTokenAdmin(TextRulesAdmin, admin.ModelAdmin):
     ]
     list_filter = ["scope"]
     search_fields = ["name", "user__email", "key_prefix"]
-    readonly_fields = ["key_prefix", "created_at", "last_used_at"]
-    exclude = ["key_hash"]
+    fields = [
+        "name",
+        "user",
+        "key_prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    readonly_fields = fields
     list_select_related = ["user"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return (
             False  # tokens are created by their owner on the profile page: the secret is shown once
         )
+
+    def has_change_permission(self, request, obj=None):
+        # The change permission is what the "Revoke" action (on the list) needs; a token's own
+        # page is view-only, and a POST to it is refused.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token's row is its history: revoke it
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied("Tokens cannot be edited; revoke one instead.")
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        done = 0
+        for token in queryset:
+            if token.revoked_at is None:
+                services.token_revoke(token=token, by=request.user, via_admin=True)
+                done += 1
+        self.message_user(request, f"{done} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: the database refuses changing or deleting an event anyway."""
+
+    list_display = ["at", "actor_label", "action", "object_repr", "organisation_name"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "object_repr", "organisation_name", "action"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.register(WorkerHeartbeat)

@@ -47,6 +47,16 @@ class Action(models.TextChoices):
     MEMBERSHIP_REMOVED = "membership.removed", "removed a member"
     POLICY_CREATED = "policy.created", "set the organisation's gate and reminder policy"
     POLICY_UPDATED = "policy.updated", "changed the organisation's gate and reminder policy"
+    GATE_TEMPLATE_CREATED = "gate_template.created", "added a gate template"
+    GATE_TEMPLATE_UPDATED = "gate_template.updated", "changed a gate template or its criteria"
+    PERSON_DEACTIVATED = "person.deactivated", "deactivated a person"
+    PERSON_REACTIVATED = "person.reactivated", "reactivated a person"
+    ORGANISATION_DEACTIVATED = "organisation.deactivated", "deactivated an organisation"
+    ORGANISATION_REACTIVATED = "organisation.reactivated", "reactivated an organisation"
+    TOKEN_CREATED = "token.created", "created an API token"
+    TOKEN_REVOKED = "token.revoked", "revoked an API token"
+    CALENDAR_FEED_CREATED = "calendar_feed.created", "made a new calendar feed link"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked", "revoked a calendar feed link"
 
     @property
     def subject(self) -> str:
@@ -63,6 +73,11 @@ ACTION_SUBJECTS = {
     "ownership": "Handoff",
     "membership": "Team",
     "policy": "Policy",
+    "gate_template": "Gate template",
+    "person": "Person",
+    "organisation": "Organisation",
+    "token": "Token",
+    "calendar_feed": "Token",
 }
 
 
@@ -103,7 +118,7 @@ def record(
 ):
     """Write one audit event. ``changes`` is {field: [old, new]}; ``project`` files it on a
     project's timeline (defaults to the instance's ``project`` or the instance itself)."""
-    from .models import AuditEvent, Project
+    from .models import AuditEvent, Organisation, Project
 
     if not isinstance(action, Action):
         raise TypeError(f"Audit actions are portfolio.audit.Action members, not {action!r}.")
@@ -112,15 +127,50 @@ def record(
             project = instance
         else:
             project = getattr(instance, "project", None)
-    return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    organisation_id: int | None
+    if isinstance(instance, Organisation):
+        organisation_id = instance.pk
+    else:
+        organisation_id = getattr(project, "organisation_id", None) or getattr(
+            instance, "organisation_id", None
+        )
+    person = actor if getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent.objects.create(
+        actor=person,
+        actor_name=(person.get_full_name() if person is not None else "")[:254],
         action=action.value,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
         project=project,
-        organisation_id=getattr(project, "organisation_id", None)
-        or getattr(instance, "organisation_id", None),
+        organisation_id=organisation_id,
+        organisation_name=_organisation_name(organisation_id, instance, project),
         changes=changes or {},
         note=note,
     )
+    if not isinstance(event.organisation_name, str):
+        # The name was read by the INSERT: load it on first use rather than keep the expression.
+        del event.organisation_name
+    return event
+
+
+def _organisation_name(organisation_id, *holders) -> Any:
+    """The organisation's name, kept on the event: from an object already loaded when one is
+    (the instance, its project), else read by the INSERT itself (no query of its own)."""
+    from django.db.models.functions import Coalesce
+
+    from .models import Organisation
+
+    if organisation_id is None:
+        return ""
+    for holder in holders:
+        if isinstance(holder, Organisation) and holder.pk == organisation_id:
+            return holder.name
+        field = getattr(type(holder), "organisation", None)
+        cached = getattr(field, "is_cached", None)
+        if cached is not None and cached(holder):
+            loaded = holder.organisation
+            if loaded is not None and loaded.pk == organisation_id:
+                return loaded.name
+    name = Organisation.objects.filter(pk=organisation_id).values("name")[:1]
+    return Coalesce(models.Subquery(name), models.Value(""))

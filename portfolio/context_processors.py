@@ -20,7 +20,7 @@ def visible_organisations(request) -> list[Organisation]:
     and the list's filters share it)."""
     if not hasattr(request, "_visible_organisations"):
         request._visible_organisations = list(
-            Organisation.objects.visible_to(request.user).only("id", "name")
+            Organisation.objects.visible_to(request.user).only("id", "name", "is_active")
         )
     return request._visible_organisations
 
@@ -39,7 +39,8 @@ def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     return {
-        "nav_organisations": visible_organisations(request),
+        # A deactivated organisation leaves the switcher; its history stays readable.
+        "nav_organisations": [o for o in visible_organisations(request) if o.is_active],
         "current_organisation": current_organisation(request),
         "worker_heartbeat": worker_heartbeat(request),
     }

@@ -149,7 +149,7 @@ class ProjectForm(forms.Form):
             del self.fields["organisation"]
             organisation_id = project.organisation_id
         else:
-            editable = Organisation.objects.editable_by(user).order_by("name")
+            editable = Organisation.objects.editable_by(user).taking_projects().order_by("name")
             self.fields["organisation"].queryset = editable
             # Changing the organisation swaps in the owner selects of its members (htmx).
             self.fields["organisation"].widget.attrs.update(

@@ -124,12 +124,23 @@ class OrganisationQuerySet(models.QuerySet):
         """Organisations in which a user may create and edit projects."""
         return scope_editable(self, user, "pk", roles=EDITING_ROLES)
 
+    def taking_projects(self) -> OrganisationQuerySet:
+        """Organisations that take new projects: not deactivated (``project_validate`` refuses
+        the others; forms offer only these)."""
+        return self.filter(is_active=True)
+
 
 class Organisation(models.Model):
     """A portfolio company or business unit: the access boundary."""
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="An organisation with history is deactivated, never deleted: it leaves the "
+        "organisation switcher and takes no new projects; its history stays readable.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
@@ -477,21 +488,31 @@ class WorkerHeartbeat(models.Model):
 
 
 class AuditEvent(models.Model):
-    """One change by one person (or the system) to an audited object. Append-only."""
+    """One change by one person (or the system) to an audited object. Append-only: the database
+    refuses UPDATE and DELETE (migration 0008) and the application role has no right to either
+    (``db_app_role``). Its foreign keys protect the history: a person, an organisation or a
+    project an event names cannot be deleted (deactivate them instead), and the names they had
+    are kept on the event as well."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField(
+        max_length=254, blank=True, help_text="The actor's name when it happened."
     )
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=40)
     object_repr = models.CharField(max_length=200)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, null=True, related_name="+"
+        Organisation, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    organisation_name = models.CharField(
+        max_length=120, blank=True, help_text="The organisation's name when it happened."
     )
     project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
     )
     changes = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
@@ -504,4 +525,14 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who did it, as the event was written: the name kept on the event, else the person's
+        current name; "The system" for the policy and the sweep."""
+        if self.actor_name:
+            return self.actor_name
+        if self.actor_id is not None:
+            return str(self.actor)
+        return "The system"

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -67,6 +67,9 @@ def _unique_slug(*, organisation: Organisation, name: str, exclude_pk: int | Non
 
 
 NOT_A_MEMBER = rules.NOT_A_MEMBER
+ORGANISATION_INACTIVE = (
+    "This organisation is deactivated: it takes no new projects. Reactivate it in the admin first."
+)
 DECISION_MAKER_NOT_EXECUTIVE = rules.DECISION_MAKER_NOT_EXECUTIVE
 
 
@@ -85,6 +88,8 @@ def project_validate(project: Project) -> None:
     )
     for field, messages in text.items():
         errors.setdefault(field, []).extend(messages)
+    if project.pk is None and project.organisation_id and not project.organisation.is_active:
+        errors.setdefault("organisation", []).append(ORGANISATION_INACTIVE)
     people = {f: getattr(project, f"{f}_id") for f in OWNER_FIELDS}
     roles = dict(
         Membership.objects.filter(
@@ -509,7 +514,8 @@ def membership_remove(*, membership: Membership, by: User | None) -> None:
 def token_create(
     *, user: User, name: str, scope: str = TokenScope.READ, expires_at: datetime | None = None
 ) -> tuple[PersonalAccessToken, str]:
-    """Create a token and return it with its secret. The secret is never stored or shown again."""
+    """Create a token and return it with its secret. The secret is never stored or shown again.
+    Audited: who made a key, with what scope and until when."""
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -522,23 +528,55 @@ def token_create(
     if errors:
         raise ValidationError(errors)
     secret = PersonalAccessToken.PREFIX + secrets.token_urlsafe(32)
-    token = PersonalAccessToken.objects.create(
-        user=user,
-        name=name,
-        scope=scope,
-        expires_at=expires_at,
-        key_prefix=secret[:10],
-        key_hash=PersonalAccessToken.hash_secret(secret),
-    )
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.create(
+            user=user,
+            name=name,
+            scope=scope,
+            expires_at=expires_at,
+            key_prefix=secret[:10],
+            key_hash=PersonalAccessToken.hash_secret(secret),
+        )
+        audit.record(
+            actor=user,
+            action=audit.Action.TOKEN_CREATED,
+            instance=token,
+            changes={
+                "name": [None, token.name],
+                "scope": [None, token.scope],
+                "expires_at": [None, audit.plain(token.expires_at)],
+            },
+        )
     return token, secret
 
 
-def token_revoke(*, token: PersonalAccessToken, by: User) -> PersonalAccessToken:
-    if token.user_id != by.pk:
+def token_revoke(
+    *, token: PersonalAccessToken, by: User, via_admin: bool = False, note: str = ""
+) -> PersonalAccessToken:
+    """Revoke a token for good (a revoked token is never usable again). Its owner revokes it on
+    their profile page; an admin (staff with the change permission on tokens) in the admin."""
+    if via_admin:
+        if not (
+            getattr(by, "is_authenticated", False)
+            and by.is_active
+            and by.is_staff
+            and by.has_perm("portfolio.change_personalaccesstoken")
+        ):
+            raise PermissionDenied("Only an admin with the right to change tokens can do this.")
+    elif token.user_id != by.pk:
         raise PermissionDenied("You can only revoke your own tokens.")
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit.record(
+                actor=by,
+                action=audit.Action.TOKEN_REVOKED,
+                instance=token,
+                changes={"revoked_at": [None, audit.plain(token.revoked_at)]},
+                note=note or ("In the admin." if via_admin else ""),
+            )
     return token
 
 
@@ -575,3 +613,109 @@ def heartbeat_record(*, name: str = "worker") -> WorkerHeartbeat:
         name=name, defaults={"beat_at": timezone.now()}
     )
     return beat
+
+
+# --- People and organisations: deactivated, never deleted once they have history ----------------
+
+HISTORY_REFUSAL = (
+    "{name} has history in Gatehouse ({what}) and cannot be deleted: deleting would erase or "
+    "orphan that history. Deactivate {them} instead."
+)
+
+
+def history_of(obj: User | Organisation) -> list[str]:
+    """What ``obj`` is named in that must outlive it ("12 audit events", "2 projects"…): the rows
+    that protect it from deletion, and for an organisation its memberships (removing them is
+    itself recorded against the organisation). Empty when it may be deleted."""
+    from django.db import router
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    counts: dict[type[models.Model], int] = {}
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    try:
+        collector.collect([obj])
+    except (ProtectedError, RestrictedError) as exc:
+        rows = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        for row in rows:
+            counts[type(row)] = counts.get(type(row), 0) + 1
+    if isinstance(obj, Organisation):
+        members = obj.memberships.count()
+        if members:
+            counts[Membership] = members
+    said = [
+        f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+        for model, n in counts.items()
+    ]
+    return sorted(said, key=lambda text: text.split(" ", 1)[1])
+
+
+def history_validate_delete(obj: User | Organisation) -> None:
+    """Refuse deleting a person or an organisation with history, saying to deactivate it."""
+    what = history_of(obj)
+    if what:
+        raise ValidationError(
+            HISTORY_REFUSAL.format(
+                name=str(obj),
+                what=", ".join(what),
+                them="them" if isinstance(obj, User) else "it",
+            )
+        )
+
+
+def _admin_of_people(by: User, model: str) -> None:
+    if not (
+        getattr(by, "is_authenticated", False)
+        and by.is_active
+        and by.is_staff
+        and by.has_perm(f"portfolio.change_{model}")
+    ):
+        raise PermissionDenied("Only an admin with the right to change these can do this.")
+
+
+@transaction.atomic
+def person_set_active(*, person: User, active: bool, by: User) -> User:
+    """Deactivate (or reactivate) a person. A deactivated person cannot log in, their open
+    sessions stop working (Django's ModelBackend refuses an inactive user on every request) and
+    their API tokens are revoked; everything they did stays, under their name."""
+    _admin_of_people(by, "user")
+    if active is False and person.pk == by.pk:
+        raise ValidationError("You cannot deactivate yourself.")
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_active == active:
+        return person
+    person.is_active = active
+    person.save(update_fields=["is_active"])
+    audit.record(
+        actor=by,
+        action=audit.Action.PERSON_REACTIVATED if active else audit.Action.PERSON_DEACTIVATED,
+        instance=person,
+        changes={"is_active": [not active, active]},
+    )
+    if not active:
+        for token in PersonalAccessToken.objects.usable().filter(user=person):
+            token_revoke(token=token, by=by, via_admin=True, note="Its owner was deactivated.")
+    return person
+
+
+@transaction.atomic
+def organisation_set_active(*, organisation: Organisation, active: bool, by: User) -> Organisation:
+    """Deactivate (or reactivate) an organisation. A deactivated one leaves the organisation
+    switcher and takes no new projects; its members and the partners still read its projects,
+    charters, decisions and timeline — history stays readable."""
+    _admin_of_people(by, "organisation")
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.is_active == active:
+        return organisation
+    organisation.is_active = active
+    organisation.save(update_fields=["is_active"])
+    audit.record(
+        actor=by,
+        action=(
+            audit.Action.ORGANISATION_REACTIVATED
+            if active
+            else audit.Action.ORGANISATION_DEACTIVATED
+        ),
+        instance=organisation,
+        changes={"is_active": [not active, active]},
+    )
+    return organisation

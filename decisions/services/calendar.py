@@ -4,9 +4,8 @@ The secret is returned once, to be shown once; only its SHA-256 and a short pref
 (``decisions.calendar.hash_secret``). Reading the feed is ``decisions.calendar``'s and writes
 nothing — not even a last-fetched time.
 
-Not audited: ``portfolio.audit.Action`` has no action for a person's own credentials (personal
-access tokens are not audited either), and an audit event is filed under an organisation or a
-project, which a person's feed is not.
+Audited, as API tokens are: a credential made or revoked is on the record (filed under no
+organisation or project: a person's feed belongs to neither).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from portfolio import audit
 from portfolio.models import User
 
 from ..calendar import hash_secret
@@ -38,6 +38,12 @@ def calendar_feed_rotate(*, user: User) -> tuple[CalendarFeed, str]:
     feed = CalendarFeed.objects.create(
         user=user, key_hash=hash_secret(secret), key_prefix=secret[:PREFIX_LENGTH]
     )
+    audit.record(
+        actor=user,
+        action=audit.Action.CALENDAR_FEED_CREATED,
+        instance=feed,
+        changes={"key_prefix": [None, feed.key_prefix]},
+    )
     return feed, secret
 
 
@@ -50,4 +56,10 @@ def calendar_feed_revoke(*, user: User) -> CalendarFeed | None:
         return None
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
+    audit.record(
+        actor=user,
+        action=audit.Action.CALENDAR_FEED_REVOKED,
+        instance=feed,
+        changes={"revoked_at": [None, audit.plain(feed.revoked_at)]},
+    )
     return feed

@@ -88,7 +88,9 @@ class ProjectCreateView(LoginRequiredMixin, View):
 
     def _default_organisation_id(self) -> int | None:
         editable = list(
-            Organisation.objects.editable_by(self.request.user).values_list("pk", flat=True)
+            Organisation.objects.editable_by(self.request.user)
+            .taking_projects()
+            .values_list("pk", flat=True)
         )
         switched = current_organisation(self.request)
         if switched is not None and switched.pk in editable:

@@ -7,8 +7,12 @@ production the migrations run as the owner and web, worker and beat connect as a
 
 - owns nothing (cannot ALTER, DROP or DISABLE TRIGGER on any table) and is no superuser;
 - may SELECT, INSERT, UPDATE and DELETE rows of the application's tables;
-- has no UPDATE, DELETE or TRUNCATE on ``decisions_decision`` at all: even without the triggers
-  it could only append.
+- has no UPDATE, DELETE or TRUNCATE on the history at all — decisions and audit events — so
+  even without the triggers it could only append;
+- may not DELETE or TRUNCATE charters, their versions or signatures (nothing in Gatehouse deletes
+  them); it keeps UPDATE of charters and versions, which the services need for drafts, for the
+  approved → superseded step and for the charter's amendment counts (the triggers refuse the
+  rest), and of a signature only its ``withdrawn_at`` (a withdrawal while in review).
 
 Run after every ``migrate`` (docker-compose.yml's ``migrate`` service does): it is idempotent and
 picks up tables a new migration created.
@@ -21,7 +25,14 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-APPEND_ONLY_TABLES = ("decisions_decision",)
+# Only ever added to: no UPDATE, DELETE or TRUNCATE.
+APPEND_ONLY_TABLES = ("decisions_decision", "portfolio_auditevent")
+# Never deleted: no DELETE or TRUNCATE; UPDATE stays (or, with columns, only of those columns).
+UNDELETABLE_TABLES: dict[str, tuple[str, ...] | None] = {
+    "charters_charter": None,
+    "charters_charterversion": None,
+    "charters_signature": ("withdrawn_at",),
+}
 
 
 class Command(BaseCommand):
@@ -89,10 +100,26 @@ class Command(BaseCommand):
                         sql.Identifier(table), ident
                     )
                 )
+            for table, columns in UNDELETABLE_TABLES.items():
+                statements.append(
+                    sql.SQL("REVOKE DELETE, TRUNCATE ON {} FROM {}").format(
+                        sql.Identifier(table), ident
+                    )
+                )
+                if columns is not None:
+                    statements += [
+                        sql.SQL("REVOKE UPDATE ON {} FROM {}").format(sql.Identifier(table), ident),
+                        sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
+                            sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                            sql.Identifier(table),
+                            ident,
+                        ),
+                    ]
             for statement in statements:
                 cur.execute(statement)
         done = "created" if verb == "CREATE" else "updated"
         self.stdout.write(
             f"Role {role!r} {done}: it reads and writes the tables {owner!r} owns; "
-            f"{', '.join(APPEND_ONLY_TABLES)} is append-only for it."
+            f"{', '.join(APPEND_ONLY_TABLES)} append-only and "
+            f"{', '.join(UNDELETABLE_TABLES)} undeletable for it."
         )
