@@ -241,6 +241,23 @@ class ProjectSerializer(serializers.ModelSerializer):
     # silently dropping (sending back the current value is fine: a GET body can be PUT back).
     refused_fields = ("stage", "organisation")
 
+    def get_fields(self):
+        fields = super().get_fields()
+        organisation_id = self.owners_organisation_id()
+        if organisation_id is not None:
+            # Only the organisation's members can be named: anyone else — a user of another
+            # organisation or nobody at all — is the same "not a member", so the answer never
+            # tells which user ids exist elsewhere.
+            members = User.objects.filter(memberships__organisation_id=organisation_id)
+            for name in OWNER_FIELDS:
+                fields[name].queryset = members
+        return fields
+
+    def owners_organisation_id(self) -> int | None:
+        """The organisation whose members may be named (None: no input to check)."""
+        instance = self.instance
+        return instance.organisation_id if isinstance(instance, Project) else None
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         data = getattr(self, "initial_data", None)
@@ -272,12 +289,35 @@ class ProjectCreateSerializer(ProjectSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        request = self.context.get("request")
         # Only organisations the caller can see exist for them: a foreign id is "unknown".
-        fields["organisation"].queryset = Organisation.objects.visible_to(
-            getattr(request, "user", None)
-        )
+        fields["organisation"].queryset = self.visible_organisations()
         return fields
+
+    def visible_organisations(self):
+        request = self.context.get("request")
+        return Organisation.objects.visible_to(getattr(request, "user", None))
+
+    def owners_organisation_id(self) -> int | None:
+        """The organisation named in the body, when the caller can see it; else none at all
+        (no owner can be named in an unknown organisation)."""
+        data = getattr(self, "initial_data", None)
+        if not hasattr(data, "get"):
+            return None
+        if not hasattr(self, "_owners_organisation_id"):
+            self._owners_organisation_id = self.organisation_in(data) or 0
+        return self._owners_organisation_id
+
+    def organisation_in(self, data) -> int | None:
+        """The id of the visible organisation ``data`` names, or None."""
+        value = data.get("organisation")
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return None
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            return None
+        number = int(value)
+        if not 0 < number < 2**63:
+            return None
+        return self.visible_organisations().filter(pk=number).values_list("pk", flat=True).first()
 
 
 class TokenSummarySerializer(serializers.ModelSerializer):
