@@ -14,6 +14,7 @@ from decisions.models import (
     MeasurementKind,
     Outcome,
 )
+from portfolio.api.serializers import BlankAsNullChoiceField, BlankChoicesAsNull
 
 
 class PersonField(serializers.StringRelatedField):
@@ -198,7 +199,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         read_only_fields = ["source", "token_name", "recorded_by", "created_at"]
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     from_stage = serializers.CharField(
         read_only=True, help_text="Stage before: proposed, poc, pilot or production."
     )
@@ -247,8 +248,12 @@ class DecisionCreateSerializer(serializers.Serializer):
     )
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(required=False, allow_blank=True, default="")
-    reason_category = serializers.ChoiceField(
-        choices=PERSON_KILL_REASONS, required=False, allow_blank=True, default=""
+    reason_category = BlankAsNullChoiceField(
+        choices=PERSON_KILL_REASONS,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Kill: why (required). Null (or an empty string) otherwise.",
     )
     new_kill_deadline = serializers.DateField(
         required=False,

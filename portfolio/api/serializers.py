@@ -30,6 +30,41 @@ STAGE_IS_DECIDED = _(
 STAYS_IN_ITS_ORGANISATION = _("A project stays in the organisation it was registered in.")
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice the model may leave blank (a charter's metric direction before it is filled, a
+    decision's kill reason when it is no kill). Read back as null, never ``""`` — which is in no
+    documented enum; written as null or, as before, ``""``: both store the blank."""
+
+    def __init__(self, **kwargs):
+        if kwargs.pop("allow_blank", False):
+            kwargs["allow_null"] = True
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if self.allow_null and not self.read_only and (data is None or data == ""):
+            return ""
+        return super().run_validation(data)
+
+    def to_representation(self, value):
+        if value is None or value == "":
+            return None
+        return super().to_representation(value)
+
+
+class BlankChoicesAsNull:
+    """For a ModelSerializer: every choice field the model may leave blank is a
+    ``BlankAsNullChoiceField``."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # DRF passes allow_blank to writable fields only; a read-only one is null-able too.
+        if field_class is BlankAsNullChoiceField and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
 class IdentityUrlField(serializers.HyperlinkedIdentityField):
     """An object's API address, reversed once per response and filled in with each id: a page
     of 200 projects ran ``reverse()`` 200 times for the same pattern."""
