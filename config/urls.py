@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("charters.urls")),
 ]
 urlpatterns.append(path("decisions/", include("decisions.urls")))
+
+# Under /api/ an address no route matches answers JSON, as the rest of the API does.
+handler404 = "portfolio.api.base.not_found"

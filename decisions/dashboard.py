@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
@@ -589,7 +589,8 @@ def organisations(scope: Scope) -> list[OrganisationRow]:
     rows = []
     for org in Organisation.objects.filter(pk__in=set(table)).order_by("name"):
         s, p = cohorts.get(org.pk, (0, 0))
-        org_scope = Scope(**{**scope.__dict__, "organisation_id": org.pk})
+        # replace(), not Scope(**scope.__dict__): the dict also holds the cached _flagged_ids.
+        org_scope = replace(scope, organisation_id=org.pk)
         rows.append(
             OrganisationRow(
                 organisation=org,

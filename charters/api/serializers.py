@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portfolio.api.serializers import BlankChoicesAsNull
+
 from .. import rules, selectors
 from ..models import Charter, CharterVersion, ComplianceReview, DataSource, Integration, Signature
 from ..rules import NON_NEGATIVE
@@ -23,14 +25,14 @@ ROW_MESSAGES = (
 )
 
 
-class DataSourceSerializer(serializers.ModelSerializer):
+class DataSourceSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     class Meta:
         model = DataSource
         fields = ["id", "name", "owner_name", "from_production", "sensitivity", "residency"]
         read_only_fields = ["id"]
 
 
-class IntegrationSerializer(serializers.ModelSerializer):
+class IntegrationSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     class Meta:
         model = Integration
         fields = ["id", "system", "direction", "owning_team", "estimate_weeks"]
@@ -76,7 +78,7 @@ class RequiredSignerSerializer(serializers.Serializer):
     signed = serializers.BooleanField()
 
 
-class CharterVersionSerializer(serializers.ModelSerializer):
+class CharterVersionSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     """A version with every section; people are user ids."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:charter-version-detail")
@@ -214,7 +216,7 @@ def _rows_field(cls):
     )
 
 
-class CharterVersionUpdateSerializer(serializers.ModelSerializer):
+class CharterVersionUpdateSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     """Any fields of a draft, grouped by section by the service. People are user ids (members
     of the organisation); ``data_sources`` / ``integrations`` replace the whole list. A field
     that is not writable here is refused by name, never silently dropped."""
@@ -393,9 +395,15 @@ class ComplianceReviewErrorSerializer(serializers.Serializer):
 
 class MissingItemsErrorSerializer(serializers.Serializer):
     missing = serializers.ListField(
-        child=serializers.CharField(), help_text="What must be filled in before submitting."
+        child=serializers.CharField(),
+        required=False,
+        help_text="What must be filled in before submitting.",
     )
-    status = serializers.ListField(child=serializers.CharField(), required=False)
+    status = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The version is not a draft (in review or approved): nothing to submit.",
+    )
 
 
 class StatusErrorSerializer(serializers.Serializer):

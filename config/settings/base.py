@@ -284,6 +284,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["portfolio.api.permissions.TokenScopePermission"],
+    # JSON only: no endpoint takes a file, and a form cannot say null (an owner) or a list of rows.
+    "DEFAULT_PARSER_CLASSES": ["portfolio.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "portfolio.api.pagination.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -291,11 +293,6 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     # DRF's defaults, with its JSON parser replaced by ours: a deeply nested document is a 400.
-    "DEFAULT_PARSER_CLASSES": [
-        "portfolio.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

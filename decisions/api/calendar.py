@@ -4,7 +4,12 @@ holds, a new secret URL (shown once), and revoking it. Writes go through
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -36,6 +41,8 @@ class CalendarDateSerializer(serializers.Serializer):
         ref_name = "CalendarDate"
 
 
+# One object, though it answers the viewset's list action (the schema would say an array).
+@extend_schema_serializer(many=False)
 class CalendarFeedSerializer(serializers.Serializer):
     active = serializers.BooleanField(help_text="Whether you have a live feed URL.")
     key_prefix = serializers.CharField(

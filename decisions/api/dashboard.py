@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, viewsets
@@ -239,6 +240,8 @@ class OrganisationRowSerializer(serializers.Serializer):
         ref_name = "DashboardOrganisationRow"
 
 
+# One object, though it answers the viewset's list action (the schema would say an array).
+@extend_schema_serializer(many=False)
 class DashboardSerializer(serializers.Serializer):
     scope = ScopeSerializer()
     funnel = FunnelSerializer()

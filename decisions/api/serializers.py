@@ -15,6 +15,7 @@ from decisions.models import (
     Outcome,
 )
 from decisions.rules import validate_reading_value
+from portfolio.api.serializers import BlankAsNullChoiceField, BlankChoicesAsNull
 from portfolio.rules import validate_name, validate_text
 
 
@@ -204,7 +205,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         extra_kwargs = {"note": {"validators": [validate_text]}}
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(BlankChoicesAsNull, serializers.ModelSerializer):
     from_stage = serializers.CharField(
         read_only=True, help_text="Stage before: proposed, poc, pilot or production."
     )
@@ -255,8 +256,12 @@ class DecisionCreateSerializer(serializers.Serializer):
     rationale = serializers.CharField(
         required=False, allow_blank=True, default="", validators=[validate_text]
     )
-    reason_category = serializers.ChoiceField(
-        choices=PERSON_KILL_REASONS, required=False, allow_blank=True, default=""
+    reason_category = BlankAsNullChoiceField(
+        choices=PERSON_KILL_REASONS,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Kill: why (required). Null (or an empty string) otherwise.",
     )
     new_kill_deadline = serializers.DateField(
         required=False,

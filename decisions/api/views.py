@@ -8,11 +8,15 @@ PUT, PATCH and DELETE answer 405."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from decisions import selectors, services
@@ -24,7 +28,8 @@ from decisions.models import (
     MeasurementSource,
 )
 from decisions.timeline import event_dict, hydrate, timeline_page
-from portfolio.api.base import ScopedViewSetMixin
+from portfolio.api.base import ErrorSerializer, ScopedViewSetMixin
+from portfolio.api.pagination import PageNumberPaginationRefusingBadPages
 from portfolio.models import PersonalAccessToken, Project
 
 from .serializers import (
@@ -178,7 +183,12 @@ class CriterionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     create=extend_schema(
         summary="Report a measurement (e.g. an evaluation harness's score; read-write token)",
         request=MeasurementSerializer,
-        responses={201: MeasurementSerializer},
+        responses={
+            201: MeasurementSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, "No such project among those you may see (`project`)."
+            ),
+        },
     ),
 )
 class MeasurementViewSet(
@@ -229,7 +239,14 @@ class MeasurementViewSet(
         "its field: go with unmet criteria (listed), a gate no longer open, kill without a "
         "reason, an extension beyond the policy or dates out of range.",
         request=DecisionCreateSerializer,
-        responses={201: DecisionSerializer},
+        responses={
+            201: DecisionSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                "No such project among those you may see (`project`), or no such decision of "
+                "it to correct (`supersedes`).",
+            ),
+        },
     ),
 )
 class DecisionViewSet(
@@ -270,7 +287,7 @@ class DecisionViewSet(
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-class TimelinePagination(PageNumberPagination):
+class TimelinePagination(PageNumberPaginationRefusingBadPages):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
@@ -36,12 +38,17 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class FieldErrorsSerializer(serializers.Serializer):
-    """A 400: each offending field (or query parameter) with its messages."""
+    """A 400: always an object. Each offending field (or query parameter) with its messages;
+    ``non_field_errors`` for what concerns the request as a whole; ``detail`` when the body
+    could not be read at all (malformed JSON)."""
 
     non_field_errors = serializers.ListField(
         child=serializers.CharField(),
         required=False,
         help_text="Errors that concern the request as a whole.",
+    )
+    detail = serializers.CharField(
+        required=False, help_text="The request body could not be read, e.g. malformed JSON."
     )
 
     class Meta:
@@ -108,9 +115,11 @@ class GatehouseAutoSchema(AutoSchema):
                 _field_errors_for(request_serializer),
                 "Invalid input: each field with its messages (the same rules as the pages).",
             )
-        elif self._is_list_view() and getattr(self.view, "filterset_class", None):
+        elif self.method == "GET" and self._is_list_view() and self._list_can_refuse():
             errors["400"] = OpenApiResponse(
-                FieldErrorsSerializer, "An invalid filter value, named by its query parameter."
+                FieldErrorsSerializer,
+                "An invalid filter value (e.g. `?project=abc`) or an invalid `cursor` / `page`, "
+                "named by its query parameter.",
             )
         errors["401"] = OpenApiResponse(
             ErrorSerializer,
@@ -129,6 +138,14 @@ class GatehouseAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, direction=direction)
         return responses
+
+    def _list_can_refuse(self) -> bool:
+        """Whether a list answers 400: it has filters that check their values, or a page."""
+        view = self.view
+        filtered = getattr(view, "filterset_class", None) or getattr(view, "filterset_fields", None)
+        return bool(filtered and self._get_filter_parameters()) or bool(
+            self._get_paginator() is not None
+        )
 
 
 class ScopedViewSetMixin:
@@ -228,7 +245,9 @@ class RequestTooLarge(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """Let services raise Django's exceptions; answer them as 400 / 403 / 413 with a reason."""
+    """Let services raise Django's exceptions; answer them as 400 / 403 / 413 with a reason. Every
+    error body is an object (the schema says so): a ValidationError raised with a bare list —
+    a body that is a list, a rule with no field — comes back under ``non_field_errors``."""
     if isinstance(exc, RequestDataTooBig):
         # Django's own answer would be a bare HTML 400 that says nothing.
         exc = RequestTooLarge(
@@ -239,4 +258,17 @@ def exception_handler(exc, context):
         exc = django_errors_to_drf(exc)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 (``handler404``): under /api/ it is JSON like every other API answer, for
+    an address no route matches (``/api/v1/projects/-1.5e-3/``, ``/api/v1/no-such-thing/``),
+    so a tool reads the same ``{"detail": …}`` as for an id it may not see. Pages keep
+    Django's HTML 404."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

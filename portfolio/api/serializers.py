@@ -30,6 +30,41 @@ STAGE_IS_DECIDED = _(
 STAYS_IN_ITS_ORGANISATION = _("A project stays in the organisation it was registered in.")
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice the model may leave blank (a charter's metric direction before it is filled, a
+    decision's kill reason when it is no kill). Read back as null, never ``""`` — which is in no
+    documented enum; written as null or, as before, ``""``: both store the blank."""
+
+    def __init__(self, **kwargs):
+        if kwargs.pop("allow_blank", False):
+            kwargs["allow_null"] = True
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if self.allow_null and not self.read_only and (data is None or data == ""):
+            return ""
+        return super().run_validation(data)
+
+    def to_representation(self, value):
+        if value is None or value == "":
+            return None
+        return super().to_representation(value)
+
+
+class BlankChoicesAsNull:
+    """For a ModelSerializer: every choice field the model may leave blank is a
+    ``BlankAsNullChoiceField``."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # DRF passes allow_blank to writable fields only; a read-only one is null-able too.
+        if field_class is BlankAsNullChoiceField and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
 class IdentityUrlField(serializers.HyperlinkedIdentityField):
     """An object's API address, reversed once per response and filled in with each id: a page
     of 200 projects ran ``reverse()`` 200 times for the same pattern."""
@@ -241,6 +276,23 @@ class ProjectSerializer(serializers.ModelSerializer):
     # silently dropping (sending back the current value is fine: a GET body can be PUT back).
     refused_fields = ("stage", "organisation")
 
+    def get_fields(self):
+        fields = super().get_fields()
+        organisation_id = self.owners_organisation_id()
+        if organisation_id is not None:
+            # Only the organisation's members can be named: anyone else — a user of another
+            # organisation or nobody at all — is the same "not a member", so the answer never
+            # tells which user ids exist elsewhere.
+            members = User.objects.filter(memberships__organisation_id=organisation_id)
+            for name in OWNER_FIELDS:
+                fields[name].queryset = members
+        return fields
+
+    def owners_organisation_id(self) -> int | None:
+        """The organisation whose members may be named (None: no input to check)."""
+        instance = self.instance
+        return instance.organisation_id if isinstance(instance, Project) else None
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         data = getattr(self, "initial_data", None)
@@ -272,12 +324,35 @@ class ProjectCreateSerializer(ProjectSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        request = self.context.get("request")
         # Only organisations the caller can see exist for them: a foreign id is "unknown".
-        fields["organisation"].queryset = Organisation.objects.visible_to(
-            getattr(request, "user", None)
-        )
+        fields["organisation"].queryset = self.visible_organisations()
         return fields
+
+    def visible_organisations(self):
+        request = self.context.get("request")
+        return Organisation.objects.visible_to(getattr(request, "user", None))
+
+    def owners_organisation_id(self) -> int | None:
+        """The organisation named in the body, when the caller can see it; else none at all
+        (no owner can be named in an unknown organisation)."""
+        data = getattr(self, "initial_data", None)
+        if not hasattr(data, "get"):
+            return None
+        if not hasattr(self, "_owners_organisation_id"):
+            self._owners_organisation_id = self.organisation_in(data) or 0
+        return self._owners_organisation_id
+
+    def organisation_in(self, data) -> int | None:
+        """The id of the visible organisation ``data`` names, or None."""
+        value = data.get("organisation")
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return None
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            return None
+        number = int(value)
+        if not 0 < number < 2**63:
+            return None
+        return self.visible_organisations().filter(pk=number).values_list("pk", flat=True).first()
 
 
 class TokenSummarySerializer(serializers.ModelSerializer):

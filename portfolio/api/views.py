@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.db.models import OuterRef, Prefetch, Subquery
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portfolio import services
 from portfolio.models import Membership, Organisation, Project, User, people_attach
-from portfolio.scoping import unscoped_queryset
+from portfolio.scoping import is_pm, unscoped_queryset
 
 from .base import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from .filters import MembershipFilter, ProjectFilter
@@ -102,6 +103,10 @@ class ProjectViewSet(
         serializer = ProjectCreateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
+        # Who may register here is decided before the fields are read (as for an update).
+        organisation_id = serializer.owners_organisation_id()
+        if organisation_id and not is_pm(request.user, organisation_id):
+            raise PermissionDenied("Only a PM of this organisation can register a project.")
         serializer.is_valid(raise_exception=True)
         project = self.write(
             lambda: services.project_create(by=request.user, **serializer.validated_data)
@@ -112,6 +117,10 @@ class ProjectViewSet(
     def update(self, request: Request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
         project = self.get_object()
+        # May this person change this project at all? Asked before a field is read, so a
+        # refusal says nothing about the body — not which user ids exist elsewhere.
+        if not services.can_edit_project(request.user, project):
+            raise PermissionDenied("Only a PM of this organisation can edit its projects.")
         serializer = self.get_serializer(project, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         project = self.write(

@@ -24,7 +24,9 @@ def patch(client, version, data):
 
 def test_start_read_and_patch_a_draft(client, project, pm):
     client.force_login(pm)
-    response = client.post(reverse("api:charter-list"), {"project": project.pk})
+    response = client.post(
+        reverse("api:charter-list"), {"project": project.pk}, content_type="application/json"
+    )
     assert response.status_code == 201, response.json()
     version_id = response.json()["versions"][0]["id"]
     response = client.patch(
@@ -382,15 +384,21 @@ def test_charter_list_query_count_is_pinned(client, org, pm, n, django_assert_nu
 def test_compliance_review_through_the_api(client, project, pm):
     version, who = helpers.in_review(project)
     client.force_login(pm)
-    response = client.post(version_url(version, "compliance-review"), {"note": "x"})
+    response = client.post(
+        version_url(version, "compliance-review"), {"note": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403
     client.force_login(who["compliance_reviewer"])
     response = client.post(
-        version_url(version, "compliance-review"), {"note": "Residency checked."}
+        version_url(version, "compliance-review"),
+        {"note": "Residency checked."},
+        content_type="application/json",
     )
     assert response.status_code == 201
     assert response.json()["note"] == "Residency checked."
-    response = client.post(version_url(version, "compliance-review"), {})
+    response = client.post(
+        version_url(version, "compliance-review"), {}, content_type="application/json"
+    )
     assert response.status_code == 400 and "review" in response.json()
 
 

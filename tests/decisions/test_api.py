@@ -199,7 +199,9 @@ def test_gates_and_criteria_and_marking_through_the_api(org, pm, executive, view
     assert marked.status_code == 200, marked.content
     assert marked.json()["met"] is True and marked.json()["marked_by"] == str(pm)
     assert (
-        bearer(viewer).post(mark_url, {"state": "not_met", "evidence_text": "no"}).status_code
+        bearer(viewer)
+        .post(mark_url, {"state": "not_met", "evidence_text": "no"}, format="json")
+        .status_code
         == 403
     )
     gate = api.get(reverse("api:gate-detail", args=[graduation["id"]])).json()

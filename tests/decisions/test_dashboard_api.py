@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from charters.selectors import FLAGS
 from decisions import dashboard
 from decisions.dashboard import Figure
 from portfolio import periods
@@ -164,6 +165,20 @@ def test_a_member_gets_only_their_organisations_numbers(api, firm, executive, pa
         "Acme Logistics",
         "Globex Retail",
     ]
+
+
+def test_a_risk_flag_over_several_organisations_is_answered_not_a_500(api, client, firm, partner):
+    """The organisations table copied the filtered scope with its cached flagged ids (found by
+    schemathesis: ``?risk_flag=…`` as a partner was a 500, on the page too)."""
+    api.force_authenticate(partner)
+    client.force_login(partner)
+    tables = {}
+    for flag in FLAGS:
+        response = api.get(API, {"risk_flag": flag})
+        assert response.status_code == 200, flag
+        tables[flag] = [r["organisation"]["name"] for r in response.json()["organisations"]]
+        assert client.get(DASHBOARD, {"risk_flag": flag}).status_code == 200, flag
+    assert ["Acme Logistics", "Globex Retail"] in tables.values()
 
 
 @pytest.mark.parametrize(
