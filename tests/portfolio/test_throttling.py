@@ -220,7 +220,9 @@ def test_a_token_over_its_rate_gets_429_with_retry_after_and_other_tokens_carry_
 
 
 @override_settings(REST_FRAMEWORK=LOW_RATES)
-def test_calls_without_credentials_are_throttled_per_address(db):
+def test_calls_without_credentials_are_throttled_per_address(db, settings):
+    # The schema opened to anyone (as in the demo): an endpoint that answers without credentials.
+    settings.GATEHOUSE_PUBLIC_API_DOCS = True
     schema = reverse("api-schema")
     here, elsewhere = APIClient(REMOTE_ADDR="192.0.2.1"), APIClient(REMOTE_ADDR="192.0.2.2")
     for _ in range(3):
@@ -242,7 +244,8 @@ def test_the_default_rates_stop_a_flood(project, pm):
     assert statuses[-1] == 429
 
 
-def test_the_schema_documents_429_with_retry_after_on_every_operation(client, db):
+def test_the_schema_documents_429_with_retry_after_on_every_operation(client, pm):
+    client.force_login(pm)  # outside the demo the schema needs a login
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
     operations = [
         (path, method, operation)
