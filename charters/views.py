@@ -381,6 +381,13 @@ class SubmitView(CharterMixin, View):
         return redirect_after_post(request, self.detail_url())
 
 
+def _and_list(words: list[str]) -> str:
+    """The roles a signer holds as the sign page says them: a; a and b; a, b and c."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 class SignView(CharterMixin, View):
     """GET: read the version in review, with sign / request changes for its signers.
     POST: sign."""
@@ -399,11 +406,16 @@ class SignView(CharterMixin, View):
         return render(request, self.template_name, self.context(version, ChangeRequestForm()))
 
     def context(self, version, form):
+        signatures = selectors.signature_status(version)
+        my_roles = selectors.roles_to_sign(version, self.request.user)
         return {
             "project": self.project,
             "version": version,
-            "signatures": selectors.signature_status(version),
-            "my_roles": selectors.roles_to_sign(version, self.request.user),
+            "signatures": signatures,
+            "my_roles": my_roles,
+            "my_role_words": _and_list(
+                [r["role_label"].lower() for r in signatures if r["role"] in my_roles]
+            ),
             "can_sign": permissions.can_sign(self.request.user, version),
             "signed_by_me": [
                 s

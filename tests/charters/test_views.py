@@ -184,7 +184,9 @@ def test_submit_sign_and_approve_through_the_pages(client, project, pm, executiv
     assert version.status == Status.IN_REVIEW
     client.force_login(executive)
     page = client.get(url("sign", project)).content.decode()
-    assert "business owner, decision-maker" in page and "one signature counts for all" in page
+    # Every role they hold, joined as a sentence says it (it read "decision-maker, ." before).
+    assert "You are named as <strong>business owner and decision-maker</strong>. By signing" in page
+    assert "one signature counts for all" in page
     client.post(url("sign", project))
     client.force_login(who["production_owner"])
     response = client.post(url("sign", project), follow=True)
