@@ -154,6 +154,9 @@ class Filters:
         return urlencode(self.params())
 
 
+ANYONE_ACROSS = "Anyone (pick an organisation first)"
+
+
 def executives_of(organisations, *, only: int | None = None) -> list[User]:
     """The executives of the organisations (a queryset of them): the decision-makers the filter
     offers — executives only, so that the list stays short; with ``only``, that one person if
@@ -222,8 +225,9 @@ def read_filters(user: Any, data: Mapping[str, Any], *, today: date) -> Filters:
         in_force, organisations=organisations, executives=executives, today=today
     )
     if len(organisations) > 1 and scope.organisation_id is None:
-        # Before validating: a bound field copies its help text when it is first made.
-        shown.fields["decision_maker"].help_text = "Choose an organisation to pick a person."
+        # Said in the select itself: a help line under one field would unalign the filter row.
+        field = shown.fields["decision_maker"]
+        field.choices = [("", ANYONE_ACROSS), *list(field.choices)[1:]]  # type: ignore[attr-defined]
     shown.is_valid()
     return Filters(form=shown, scope=scope, organisations=organisations, ignored=ignored)
 

@@ -292,8 +292,8 @@ def test_decision_maker_choices_are_the_visible_organisations_executives(
     # Across the firm the list would hold every executive: it waits for an organisation.
     response = client.get(DASHBOARD)
     field = response.context["form"].fields["decision_maker"]
-    assert dict(field.choices) == {"": "Anyone"}
-    assert "Choose an organisation to pick a person." in response.content.decode()
+    assert dict(field.choices) == {"": "Anyone (pick an organisation first)"}
+    assert "pick an organisation first" in response.content.decode()
     chosen = client.get(DASHBOARD, {"organisation": executive_org(executive).pk})
     choices = dict(chosen.context["form"].fields["decision_maker"].choices)
     assert executive.pk in choices and boss.pk not in choices and pm.pk not in choices
