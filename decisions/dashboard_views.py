@@ -32,6 +32,7 @@ from django.views import View
 from charters.selectors import FLAGS
 from portfolio import periods
 from portfolio.context_processors import current_organisation
+from portfolio.filters import id_in
 from portfolio.hooks import project_filters
 from portfolio.htmx import render_page
 from portfolio.models import Membership, Organisation, ProjectQuerySet, Role, Stage, User
@@ -170,22 +171,17 @@ def executives_of(organisations, *, only: int | None = None) -> list[User]:
     return list(people.only("id", "full_name", "email"))
 
 
-def _positive_id(raw: Any) -> int | None:
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
-
-
 def offered_executives(organisations: list[Organisation], visible, data) -> list[User]:
     """The decision-makers the filter offers: the chosen organisation's executives, or everyone's
     when there is one organisation to see. Across several organisations with none chosen the
     list would grow with the firm (a partner's: every executive), so then only the one already
     in force is offered, and the field says to choose an organisation first."""
-    chosen = _positive_id(data.get("organisation"))
+    chosen = id_in(data, "organisation")
     if chosen is not None and any(o.pk == chosen for o in organisations):
         return executives_of(visible.filter(pk=chosen))
     if len(organisations) <= 1:
         return executives_of(visible)
-    wanted = _positive_id(data.get("decision_maker"))
+    wanted = id_in(data, "decision_maker")
     return executives_of(visible, only=wanted) if wanted is not None else []
 
 

@@ -50,7 +50,7 @@ def several_organisations(request) -> bool:
     return len(visible_organisations(request)) > 1
 
 
-def _id_in(data, key: str) -> int | None:
+def id_in(data, key: str) -> int | None:
     """A positive id from the query string, or None for anything else (left to the form)."""
     raw = (data.get(key) or "").strip() if data is not None else ""
     if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
@@ -117,9 +117,9 @@ class ProjectFilter(django_filters.FilterSet):
             self.filters[spec.name] = django_filters.CharFilter(
                 method=partial(_drill, spec), widget=forms.HiddenInput
             )
-        organisation_id = _id_in(self.data, "organisation")
+        organisation_id = id_in(self.data, "organisation")
         self.filters["owner"].queryset = partial(
-            _visible_people, organisation_id=organisation_id, keep=_id_in(self.data, "owner")
+            _visible_people, organisation_id=organisation_id, keep=id_in(self.data, "owner")
         )
         request = kwargs.get("request")
         if organisation_id is None and request is not None and several_organisations(request):
