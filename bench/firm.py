@@ -57,6 +57,7 @@ from charters.models import (
     Status,
 )
 from decisions import rules as decision_rules
+from decisions import states as decision_states
 from decisions.models import (
     CriterionKind,
     CriterionMark,
@@ -643,7 +644,10 @@ def grow_chunk(firm: Firm, indexes: range) -> None:
     decisions(firm, stories, projects, gates, readings)
     t = tick(firm, "decisions", t)
     the_rest(firm, stories, projects, gates)
-    tick(firm, "audit", t)
+    t = tick(firm, "audit", t)
+    # The inputs of the derived states, as the services would have left them (one UPDATE).
+    decision_states.refresh(project_ids=[p.pk for p in projects])
+    tick(firm, "states", t)
 
 
 def project_row(firm: Firm, s: Story) -> Project:

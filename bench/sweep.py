@@ -46,6 +46,7 @@ from django.test.utils import (  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from charters.models import Charter, CharterVersion, Direction, Status  # noqa: E402
+from decisions import states as decision_states  # noqa: E402
 from decisions.models import (  # noqa: E402
     Gate,
     GateTemplate,
@@ -296,6 +297,7 @@ def fill(upto: int, staff: dict, templates: dict[str, GateTemplate]) -> None:
                 )
         bulk_insert(CharterVersion, versions)
         bulk_insert(Measurement, readings)
+    decision_states.refresh()  # the derived states' inputs, as the services would keep them
     with connection.cursor() as cursor:
         # Fresh planner statistics, as autovacuum would have them on a database that grew slowly
         # (and so that it does not start analysing in the middle of a timed sweep).

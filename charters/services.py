@@ -30,6 +30,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from portfolio import audit
+from portfolio.hooks import project_states
 from portfolio.models import OWNER_FIELDS, Project, Stage, User
 from portfolio.rules import SCHEDULE_FIELDS, text_errors
 from portfolio.scoping import role_in
@@ -505,6 +506,8 @@ def _approve(version: CharterVersion, *, by: User, at: datetime) -> None:
             note=f"Amendment v{version.number} changed locked criteria.",
         )
     _project_apply_charter(project=charter.project, version=version, fields=applies, by=by)
+    # The project's kill threshold and direction are the approved version's now.
+    project_states.refresh(project_ids=[charter.project_id])
 
 
 # The charter's dates, as the project carries them. They are the PoC's: once the project has

@@ -28,7 +28,7 @@ class DecisionsConfig(AppConfig):
         # The open gate's due date moves with the project's schedule.
         project_schedule_changed.register("gate-due", gate_due_follow)
         # Overdue, stalled, kill condition status and kill pending, defined once.
-        project_states.register(states.annotate)
+        project_states.register(states.annotate, refresh=states.refresh)
         # The project list's filters behind the dashboard's accountability and graveyard.
         from . import drilldown
 

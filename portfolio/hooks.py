@@ -55,14 +55,23 @@ class StatesRegistry:
 
     def __init__(self) -> None:
         self._annotate: Callable[..., object] | None = None
+        self._refresh: Callable[..., object] | None = None
 
-    def register(self, fn: Callable[..., object]) -> None:
+    def register(self, fn: Callable[..., object], *, refresh: Callable[..., object]) -> None:
         self._annotate = fn
+        self._refresh = refresh
 
     def annotate(self, queryset, *, today=None):
         if self._annotate is None:  # pragma: no cover - the decisions app registers it
             raise RuntimeError("No app registered the derived states of projects.")
         return self._annotate(queryset, today=today)
+
+    def refresh(self, *, project_ids=None) -> None:
+        """Store the states' inputs again on these projects (all without ``project_ids``): for a
+        service of a lower app that changed one — a stage, an approved charter."""
+        if self._refresh is None:  # pragma: no cover - the decisions app registers it
+            raise RuntimeError("No app registered the derived states of projects.")
+        self._refresh(project_ids=project_ids)
 
 
 project_states = StatesRegistry()

@@ -216,6 +216,9 @@ class ProjectQuerySet(AuditedQuerySet):
         return project_states.annotate(self, today=today)
 
 
+# The inputs of the derived states kept on the project row (see ``decisions.states``).
+STATE_INPUTS = ("gate_due", "kill_threshold", "kill_direction", "latest_metric")
+
 # The named owners of DOMAIN.md, in the order they are shown.
 OWNER_FIELDS = ("business_owner", "production_owner", "engineering_owner", "decision_maker", "pm")
 
@@ -331,6 +334,34 @@ class Project(models.Model):
         help_text="When the current production owner was named: their acceptance of the handoff "
         "counts only from then on.",
     )
+    # The inputs of the derived states (``with_states``), read from gates, the approved charter
+    # and measurements, and kept on the row by ``project_states.refresh`` after every write that
+    # moves one — so a page of projects computes its states from its own columns instead of
+    # correlated subqueries (see ``decisions.states``).
+    gate_due = models.DateField(
+        "open gate due",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The due date of the gate the project stands at.",
+    )
+    kill_threshold = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The approved charter's sign-off threshold.",
+    )
+    kill_direction = models.CharField(max_length=8, blank=True, editable=False)
+    latest_metric = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The newest reading of the success metric.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -368,6 +399,18 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """A saved project never writes the states' inputs back: only ``project_states.refresh``
+        does, from their sources. A project loaded before a measurement was recorded elsewhere
+        would otherwise put the old reading back."""
+        if not self._state.adding and self.pk is not None and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in STATE_INPUTS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("portfolio:project-detail", args=[self.pk])

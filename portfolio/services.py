@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import audit, rules
-from .hooks import project_created, project_schedule_changed
+from .hooks import project_created, project_schedule_changed, project_states
 from .models import (
     OWNER_FIELDS,
     Membership,
@@ -399,6 +399,7 @@ def project_change_stage(
     project.stage = to_stage
     project.updated_at = at
     project.save(update_fields=["stage", "updated_at"])
+    project_states.refresh(project_ids=[project.pk])  # the open gate is the new stage's
     audit.record(
         actor=by,
         action=audit.Action.PROJECT_STAGE_CHANGED,

@@ -39,7 +39,7 @@ from portfolio.services import (
     project_touch,
 )
 
-from .. import rules
+from .. import rules, states
 from ..models import PERSON_KILL_REASONS, Decision, Gate, GateTemplate, KillReason, Outcome
 from ..permissions import CANNOT_DECIDE, can_decide, is_decision_maker
 from ..selectors import ProjectFacts, gate_state, project_facts
@@ -180,6 +180,7 @@ def _apply_schedule(
     if gate.due_date != due or closes:
         gate.due_date = due
         gate.save(update_fields=["due_date", "decided_at"])
+        states.refresh(project_ids=[project.pk])
     values: dict[str, date | None] = {
         "kill_deadline": rules.kill_deadline_after(
             outcome=outcome,

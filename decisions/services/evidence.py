@@ -14,6 +14,7 @@ from portfolio import audit
 from portfolio.models import Project, Stage, User
 from portfolio.services import project_touch
 
+from .. import states
 from ..models import Measurement, MeasurementKind, MeasurementSource, OwnershipAcceptance
 from ..permissions import (
     CANNOT_ACCEPT,
@@ -158,6 +159,8 @@ def measurement_record(
     )
     m.full_clean()
     m.save()
+    if kind == MeasurementKind.METRIC:
+        states.refresh(project_ids=[project.pk])
     audit.record(
         actor=by,
         action=audit.Action.MEASUREMENT_RECORDED,

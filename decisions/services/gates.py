@@ -9,7 +9,7 @@ from portfolio import audit
 from portfolio.models import Project, Stage, User
 from portfolio.services import project_touch
 
-from .. import rules
+from .. import rules, states
 from ..models import (
     CriterionKind,
     CriterionMark,
@@ -67,6 +67,7 @@ def gate_open(*, project: Project, by: User | None = None, stage: str | None = N
             kind=c.kind,
             check_key=c.check_key,
         )
+    states.refresh(project_ids=[project.pk])
     audit.record(
         actor=by,
         action=audit.Action.GATE_OPENED,
@@ -99,6 +100,7 @@ def gate_due_follow(*, project: Project, by: User | None, changed: set[str]) -> 
     if gate.due_date != due:
         gate.due_date = due
         gate.save(update_fields=["due_date"])
+        states.refresh(project_ids=[project.pk])
     return gate
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from charters.models import Charter
 from decisions import dashboard as d
+from decisions import states
 from decisions.models import Decision, Gate, GateTemplate
 from decisions.services import milestones_refresh
 from portfolio import periods
@@ -170,6 +171,7 @@ def portfolio(partner) -> Portfolio:
     for name, p in made.items():
         Project.objects.filter(pk=p.pk).unaudited_update(stage=stages[name], updated_at=NOW)
         milestones_refresh(project_id=p.pk)
+    states.refresh()  # the gates were written past the services: read their due dates once
     return Portfolio(a, b, exec1, exec2, pm, partner, made)
 
 

@@ -1,6 +1,6 @@
 """The derived states (DOMAIN.md "Derived states"), defined once in the database, against a
 hand-built portfolio: each project's stored deadlines, metric and activity written straight to
-the tables, then read back through ``Project.objects.with_states()``, the list page and the API."""
+the tables, the states' inputs refreshed from them, then read back through ``Project.objects.with_states()``, the list page and the API."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from charters.models import Status
 from decisions.models import Gate, Measurement, OrganisationPolicy
+from portfolio.hooks import project_states
 from portfolio.models import Project, Stage
 from tests.charters.helpers import quick_version
 from tests.decisions.helpers import days
@@ -55,6 +56,8 @@ def build(
     Project.objects.filter(pk=project.pk).unaudited_update(
         kill_deadline=kill_deadline, updated_at=timezone.now() - timedelta(days=idle_days)
     )
+    # Written past the services: store the states' inputs as the services do after a write.
+    project_states.refresh(project_ids=[project.pk])
     return project
 
 

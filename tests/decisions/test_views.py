@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from decisions import services
 from decisions.models import CriterionMark, Decision, GateCriterion
+from portfolio.hooks import project_states
 from tests.decisions.helpers import (
     days,
     gate_id,
@@ -626,6 +627,7 @@ def test_the_project_page_proposes_the_decision_the_numbers_support(client, org,
         status=Status.APPROVED, approved_at=timezone.now() - timedelta(days=30)
     )
     type(project).objects.filter(pk=project.pk).unaudited_update(kill_deadline=days(-2))
+    project_states.refresh(project_ids=[project.pk])  # as the approval service would
     client.force_login(executive)
     html = client.get(detail(project)).content.decode()
     assert 'data-kill-status="triggered"' in html

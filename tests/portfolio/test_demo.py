@@ -167,3 +167,18 @@ def test_the_partners_dashboard_has_something_to_say_in_every_panel(demo, client
     assert sum(row.extensions.value for row in summary.accountability) > 0
     lateness = {row.days_late.value for row in summary.accountability} - {None}
     assert len(lateness) >= 3, lateness
+
+
+def test_every_project_carries_the_inputs_of_its_states_as_its_history_says(demo):
+    """The demo writes gates and readings as history, past the services: the stored inputs of
+    the derived states (the open gate's due date, the approved threshold, the newest metric)
+    must still be what that history says, or the list would show a wrong state."""
+    from decisions.states import inputs
+    from portfolio.models import STATE_INPUTS
+
+    fresh = Project.objects.annotate(**{f"fresh_{k}": v for k, v in inputs().items()})
+    rows = list(fresh.values("name", *STATE_INPUTS, *(f"fresh_{k}" for k in STATE_INPUTS)))
+    stale = [r["name"] for r in rows if any(r[k] != r[f"fresh_{k}"] for k in STATE_INPUTS)]
+    assert stale == []
+    assert sum(r["latest_metric"] is not None for r in rows) >= 20
+    assert sum(r["kill_threshold"] is not None for r in rows) >= 40

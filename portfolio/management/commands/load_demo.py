@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portfolio import demo
+from portfolio.hooks import project_states
 
 
 class Command(BaseCommand):
@@ -27,6 +28,9 @@ class Command(BaseCommand):
             for label, extend in demo.extenders():
                 self.stdout.write(f"Demo: adding {label}…")
                 extend(result)
+            # The extenders write history (gates, readings) directly: the states' inputs are
+            # read from it once, at the end.
+            project_states.refresh()
         self.stdout.write(
             self.style.SUCCESS(f"Demo portfolio ready in {time.monotonic() - started:.1f} s.")
         )
