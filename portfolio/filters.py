@@ -43,7 +43,8 @@ def _visible_people(request, *, organisation_id: int | None = None, keep: int | 
             pk__in=memberships.filter(organisation_id=organisation_id).values("user_id")
         )
         people = people.filter((in_organisation | Q(pk=keep)) if keep else in_organisation)
-    return people.order_by("full_name", "email")
+    # A choice shows a name: the rest of a user row (a password hash, dates) is not read.
+    return people.only("id", "full_name", "email").order_by("full_name", "email")
 
 
 def several_organisations(request) -> bool:

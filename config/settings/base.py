@@ -27,9 +27,9 @@ USE_TZ = True
 LANGUAGE_CODE = "en-gb"
 USE_I18N = True
 
-# Widgets render through TEMPLATES, so that templates/django/forms/ can override Django's own
-# (the select writes its options inline: a select of people was most of the project list's time).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Widgets render through TEMPLATES (templates/django/forms/ may override Django's own), except the
+# select, written in Python: a select of people was most of the project list's time.
+FORM_RENDERER = "portfolio.renderers.FormRenderer"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
