@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import F, OrderBy, Prefetch, Q, Window
+from django.db.models import F, OrderBy, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -293,14 +293,21 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
         if versions:
             latest_numbers[ids[0]] = versions[0].number
     else:
-        for project_id, number in CharterVersion.objects.filter(
-            charter__project_id__in=ids
-        ).values_list("charter__project_id", "number"):
-            latest_numbers[project_id] = max(number, latest_numbers.get(project_id, 0))
-        wanted = Q(status=Status.APPROVED)
-        for project_id, number in latest_numbers.items():
-            wanted |= Q(charter__project_id=project_id, number=number)
-        versions = list(cs.versions_full().filter(charter__project_id__in=ids).filter(wanted))
+        # The approved version and the newest one of each charter, in one query: the newest is
+        # always among them, so the highest number read is the charter's latest.
+        newest = (
+            CharterVersion.objects.filter(charter_id=OuterRef("charter_id"))
+            .order_by("-number")
+            .values("number")[:1]
+        )
+        versions = list(
+            cs.versions_full()
+            .filter(charter__project_id__in=ids)
+            .filter(Q(status=Status.APPROVED) | Q(number=Subquery(newest)))
+        )
+        for v in versions:
+            project_id = v.charter.project_id
+            latest_numbers[project_id] = max(v.number, latest_numbers.get(project_id, 0))
     members: dict[int, set[int]] = {}
     executives: dict[int, set[int]] = {}
     for f in facts.values():
@@ -412,7 +419,13 @@ def load_facts(
     ):
         facts[d.project_id].decisions.append(d)
 
-    states = states_of(ids, today=today)
+    if all(hasattr(p, "kill_status") for p in projects):
+        # Read with ``with_states(today)`` by the caller: the rows carry them already.
+        states = {
+            p.pk: States(**{k: getattr(p, k) for k in project_states.FIELDS}) for p in projects
+        }
+    else:
+        states = states_of(ids, today=today)
     for f in facts.values():
         f.states = states[f.project.pk]
         f.kill_condition = kill_condition(
@@ -547,12 +560,22 @@ def decisions_due_projects(user) -> ProjectQuerySet:
     )
 
 
+def current_gate_names(projects) -> dict[int, str]:
+    """{project id: the name of the gate it stands at}, in one query."""
+    return dict(
+        Gate.objects.filter(
+            project_id__in=[p.pk for p in projects], from_stage=F("project__stage")
+        ).values_list("project_id", "name")
+    )
+
+
 def decisions_due(projects, *, today: date | None = None) -> list[ProjectFacts]:
     """The facts of ``projects`` (rows of ``decisions_due_projects``: a page or a slice), in
     their order."""
     projects = list(projects)
     facts = load_facts(
-        Project.objects.filter(pk__in=[p.pk for p in projects]).with_people(), today=today
+        Project.objects.filter(pk__in=[p.pk for p in projects]).with_people().with_states(today),
+        today=today,
     )
     return [facts[p.pk] for p in projects if p.pk in facts]
 
