@@ -42,7 +42,7 @@ class MarkForm(forms.Form):
     def __init__(self, *args, measurements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence_measurement"].choices = [("", "— none —")] + [
-            (m.pk, f"{m.get_kind_display()}: {m.value:g} ({m.measured_at:%d %b %Y})")
+            (m.pk, f"{m.get_kind_display()}: {m.value:g} ({m.measured_at:%-d %b %Y})")
             for m in measurements
         ]
 

@@ -157,7 +157,7 @@ def measurement_record(
         errors["measured_at"] = ["A measurement cannot be in the future."]
     elif _local_day(measured_at) < earliest:
         errors["measured_at"] = [
-            f"A measurement cannot be dated before the project began ({earliest:%d %b %Y})."
+            f"A measurement cannot be dated before the project began ({earliest:%-d %b %Y})."
         ]
     if project.stage in (Stage.KILLED,):
         errors["project"] = ["This project was killed; it takes no more measurements."]

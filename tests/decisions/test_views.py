@@ -700,10 +700,10 @@ def test_the_kill_condition_chart_is_an_svg_with_its_text_alternative(client, or
         and f'aria-labelledby="kc-{project.pk}-title kc-{project.pk}-desc"' in svg
     )
     assert 'class="threshold"' in svg and 'class="deadline"' in svg
-    assert "threshold 75" in svg and f"deadline {version.kill_deadline:%d %b}" in svg
+    assert "threshold 75" in svg and f"deadline {version.kill_deadline:%-d %b}" in svg
     desc = svg[svg.index("<desc") : svg.index("</desc>")]
     assert "1 reading of Routing accuracy; the latest is 68.5" in desc
-    assert f"kill deadline {version.kill_deadline:%d %b %Y}" in desc and "On track" in desc
+    assert f"kill deadline {version.kill_deadline:%-d %b %Y}" in desc and "On track" in desc
     # The readings as a table too, for people who cannot see the picture.
     assert "text alternative of the chart" in html
 
