@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
 
+from portfolio.forms import NumberField, WholeNumberField
 from portfolio.models import User
 
 from .models import CharterVersion, DataSource, Integration
@@ -58,8 +60,16 @@ class SectionForm(forms.Form):
                     v for v in field.validators if not isinstance(v, MaxLengthValidator)
                 ]
             field.widget.attrs.setdefault("id", f"id_{name}")
-            if isinstance(field, forms.DecimalField):
-                field.widget.attrs["step"] = "any"
+
+
+def _number_formfield(model_field: models.Field, **kwargs) -> forms.Field | None:
+    """Numbers are typed in text boxes that keep what was typed (portfolio.forms.NumberField):
+    a number input in Chromium turned "85,5" into 855."""
+    if isinstance(model_field, models.DecimalField):
+        return model_field.formfield(form_class=NumberField, **kwargs)
+    if isinstance(model_field, models.IntegerField) and not model_field.choices:
+        return model_field.formfield(form_class=WholeNumberField, **kwargs)
+    return model_field.formfield(**kwargs)
 
 
 def _initial(value):
@@ -72,7 +82,10 @@ def section_form(
 ):
     section = BY_KEY[section_key]
     fields = forms.fields_for_model(
-        CharterVersion, fields=list(section.fields), widgets=_widgets(section.fields)
+        CharterVersion,
+        fields=list(section.fields),
+        widgets=_widgets(section.fields),
+        formfield_callback=_number_formfield,
     )
     form_class = type(
         f"{section_key.title()}SectionForm", (SectionForm,), {**fields, "section": section}
@@ -99,6 +112,7 @@ class IntegrationForm(forms.ModelForm):
     class Meta:
         model = Integration
         fields = ["system", "direction", "owning_team", "estimate_weeks"]
+        field_classes = {"estimate_weeks": NumberField}
 
     def _post_clean(self):
         """Model validation happens in the service."""

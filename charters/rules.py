@@ -51,6 +51,23 @@ NON_NEGATIVE = (
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
+# A unit that says the metric is a share of something: its values run from 0 to 100.
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage"})
+PERCENT_FIELDS = ("metric_baseline", "metric_target", "threshold")
+
+
+def is_percentage(unit: str | None) -> bool:
+    return (unit or "").strip().lower() in PERCENT_UNITS
+
+
+def percentage_problem(value: Decimal | None) -> str:
+    """The refusal of ``value`` as a percentage; "" when it lies between 0 and 100."""
+    if value is None or 0 <= value <= 100:
+        return ""
+    side = "above 100" if value > 100 else "below 0"
+    return f"The unit is %, and a percentage runs from 0 to 100: {_num(value)} is {side}."
+
+
 def too_many_rows(related: str, count: int) -> str:
     """The refusal when a section would hold ``count`` rows of ``related``; "" within the cap."""
     if count <= MAX_ROWS:
@@ -133,6 +150,13 @@ def check(
         add("latency_p95_ms", "Must be a positive number of milliseconds.")
     if _in("currency", saving) and v.currency and not CURRENCY_RE.match(v.currency):
         add("currency", "Use a three-letter currency code such as EUR or USD.")
+
+    # A percentage is implausible above 100 or below 0 ("85,5" once arrived as 855).
+    if is_percentage(v.metric_unit):
+        for field in PERCENT_FIELDS:
+            problem = percentage_problem(getattr(v, field))
+            if problem and _in(field, saving):
+                add(field, problem)
 
     # Target beats baseline in the metric's direction (one section).
     direction, baseline, target = v.metric_direction, v.metric_baseline, v.metric_target

@@ -5,7 +5,7 @@ API: a map of the attack surface we need not hand to anyone on the internet. The
 tools that use the API already have an account or a token, so in production the schema answers
 an authenticated session or a personal access token (anonymous: 401), and the docs page, which
 is for people, sends an anonymous visitor to the login page. ``GATEHOUSE_PUBLIC_API_DOCS``
-(default: ``DEBUG``, so on in the demo) opens both.
+(default: on in the demo, `config/settings/local.py`; off elsewhere) opens both.
 
 Swagger UI's init script is a file of its own (``SpectacularSwaggerSplitView``), not an inline
 <script>, so the page runs under the site's strict Content-Security-Policy; its inline <style>

@@ -68,9 +68,9 @@ def kill_condition_chart(readings, kill, *, chart_id: str = "kc") -> SafeString:
         )
     parts.append(
         f'<text class="tick" x="{LEFT}" y="{HEIGHT - 10}">'
-        f"{datetime.fromtimestamp(x0, tz=timezone.get_current_timezone()):%d %b}</text>"
+        f"{datetime.fromtimestamp(x0, tz=timezone.get_current_timezone()):%-d %b}</text>"
         f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 10}" text-anchor="end">'
-        f"{datetime.fromtimestamp(x1, tz=timezone.get_current_timezone()):%d %b}</text>"
+        f"{datetime.fromtimestamp(x1, tz=timezone.get_current_timezone()):%-d %b}</text>"
     )
     if kill.threshold is not None:
         y = py(float(kill.threshold))
@@ -84,7 +84,7 @@ def kill_condition_chart(readings, kill, *, chart_id: str = "kc") -> SafeString:
         parts.append(
             f'<line class="deadline" x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}"/>'
             f'<text class="label" x="{x - 4}" y="{TOP + 10}" text-anchor="end">'
-            f"deadline {kill.deadline:%d %b}</text>"
+            f"deadline {kill.deadline:%-d %b}</text>"
         )
     tx = px(_ts(today))
     parts.append(
@@ -97,7 +97,7 @@ def kill_condition_chart(readings, kill, *, chart_id: str = "kc") -> SafeString:
             parts.append(
                 f'<circle class="reading" cx="{px(_ts(m.measured_at))}" '
                 f'cy="{py(float(m.value))}" r="3.5"><title>{escape(_fmt(m.value))} on '
-                f"{m.measured_at:%d %b %Y}</title></circle>"
+                f"{m.measured_at:%-d %b %Y}</title></circle>"
             )
 
     latest = readings[-1] if readings else None
@@ -105,12 +105,12 @@ def kill_condition_chart(readings, kill, *, chart_id: str = "kc") -> SafeString:
         f"{len(readings)} reading{'s' if len(readings) != 1 else ''} of "
         f"{kill.metric_name or 'the success metric'}"
         + (
-            f"; the latest is {_fmt(latest.value)} on {latest.measured_at:%d %b %Y}"
+            f"; the latest is {_fmt(latest.value)} on {latest.measured_at:%-d %b %Y}"
             if latest
             else ""
         )
         + (f"; threshold {_fmt(kill.threshold)}" if kill.threshold is not None else "")
-        + (f"; kill deadline {kill.deadline:%d %b %Y}" if kill.deadline else "")
+        + (f"; kill deadline {kill.deadline:%-d %b %Y}" if kill.deadline else "")
         + f". Status: {kill.label}."
     )
     return format_html(

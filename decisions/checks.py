@@ -53,7 +53,7 @@ def charter_signed(f: ProjectFacts) -> tuple[bool, str]:
         when = f.approved.approved_at
         return True, (
             f"Charter v{f.approved.number} approved"
-            + (f" on {when:%d %b %Y}" if when else "")
+            + (f" on {when:%-d %b %Y}" if when else "")
             + " with every required signature."
         )
     if f.latest is None:
@@ -91,7 +91,7 @@ def production_owner_accepted(f: ProjectFacts) -> tuple[bool, str]:
         f"{owner}"
         + (f" ({a.team})" if a.team else "")
         + f" accepted run cost, on-call and budget line “{a.budget_line}” "
-        f"on {a.accepted_at:%d %b %Y}."
+        f"on {a.accepted_at:%-d %b %Y}."
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from portfolio.forms import AwareDateTimeField
+from portfolio.forms import AwareDateTimeField, NumberField
 from portfolio.rules import validate_name, validate_text
 
 from .models import PERSON_KILL_REASONS, MarkState, MeasurementKind, Outcome
@@ -42,7 +42,7 @@ class MarkForm(forms.Form):
     def __init__(self, *args, measurements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence_measurement"].choices = [("", "— none —")] + [
-            (m.pk, f"{m.get_kind_display()}: {m.value:g} ({m.measured_at:%d %b %Y})")
+            (m.pk, f"{m.get_kind_display()}: {m.value:g} ({m.measured_at:%-d %b %Y})")
             for m in measurements
         ]
 
@@ -50,7 +50,7 @@ class MarkForm(forms.Form):
 class MeasurementForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=MeasurementKind.choices)
     # Precision is the service's rule: it rounds to the 4 decimal places a reading keeps.
-    value = forms.DecimalField(
+    value = NumberField(
         label="Value",
         help_text="Rounded to 4 decimal places.",
         validators=[validate_reading_value],

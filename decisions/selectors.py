@@ -122,7 +122,7 @@ class KillCondition:
             "extension": " (extended)",
             "production gate": " (the production gate's due date)",
         }.get(self.source, "")
-        when = f"{self.deadline:%d %b %Y}" if self.deadline else "its deadline"
+        when = f"{self.deadline:%-d %b %Y}" if self.deadline else "its deadline"
         return f"{self.metric_name or 'The metric'} {cmp} {threshold} {self.unit} by {when}{suffix}"
 
 
@@ -514,7 +514,7 @@ def _gate_state(gate: Gate, f: ProjectFacts) -> GateState:
             if mark is None:
                 detail = "Not marked yet: a PM or executive marks it with evidence."
             elif mark.state == MarkState.UNMARKED:
-                detail = f"Unmarked by {mark.marked_by} on {mark.marked_at:%d %b %Y}."
+                detail = f"Unmarked by {mark.marked_by} on {mark.marked_at:%-d %b %Y}."
             else:
                 detail = mark.evidence_text or mark.evidence_url or ""
             statuses.append(CriterionStatus(criterion=c, met=met, detail=detail, mark=mark))

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,7 +25,7 @@ from portfolio.forms import add_service_errors
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
 from portfolio.views.mixins import ProjectScopedMixin
 
-from . import permissions, selectors, services
+from . import permissions, rules, selectors, services
 from .forms import DecisionForm, MarkForm, MeasurementForm, OwnershipForm
 from .models import PERSON_KILL_REASONS, Decision, Gate, GateCriterion, MeasurementSource
 from .panels import gate_context
@@ -36,10 +38,10 @@ def _project_url(project) -> str:
     return reverse("portfolio:project-detail", args=[project.pk]) + "#gate"
 
 
-def _gate_response(request, project, *, forms=None, status=200):
+def _gate_response(request, project, *, forms=None, status=200, extra=None):
     """The refreshed panel for HTMX; the standalone gate page otherwise. A failed form is a 422
     either way (htmx is configured to swap it)."""
-    context = gate_context(request, project, forms=forms)
+    context = {**gate_context(request, project, forms=forms), **(extra or {})}
     return render_page(
         request, "decisions/gate_page.html", context, partial=GATE_PARTIAL, status=status
     )
@@ -156,6 +158,9 @@ class DecideView(ProjectScopedMixin, View):
                     supersede_reason=data["supersede_reason"],
                 )
             except ValidationError as exc:
+                stale = _decided_meanwhile(gate, exc)
+                if stale is not None:
+                    return _stale_response(request, self.project, stale, form=form, prefix=prefix)
                 add_service_errors(form, exc)
         if form.errors:
             if prefix == "d" and form.data.get("d-next") == reverse("decisions:due"):
@@ -179,6 +184,47 @@ class DecideView(ProjectScopedMixin, View):
         # HTMX loads the page that shows the decision (and scrolls to #gate); a plain POST
         # follows the redirect.
         return redirect_after_post(request, target or _project_url(self.project))
+
+
+def _decided_meanwhile(gate: Gate | None, exc: ValidationError) -> Decision | None:
+    """The decision that closed ``gate`` when the service refused one from a stale page (another
+    tab, a second click, a colleague's decision); None for any other refusal."""
+    if gate is None or rules.GATE_DECIDED not in getattr(exc, "message_dict", {}).get("gate", []):
+        return None
+    return (
+        Decision.objects.filter(gate=gate)
+        .select_related("decided_by", "gate")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def stale_sentence(decision: Decision) -> str:
+    """What a stale page is told, in the words of the gate panel (decisions/partials/gate.html)."""
+    at = date_format(timezone.localtime(decision.decided_at), "j M Y H:i")
+    return (
+        f"This gate was decided by {decision.maker} at {at}; your decision was not recorded. "
+        f"It was decided: {decision.get_outcome_display()} at the {decision.gate.name.lower()} "
+        f"({decision.get_from_stage_display()} → {decision.get_to_stage_display()})."
+    )
+
+
+def _stale_response(request, project, decided: Decision, *, form: DecisionForm, prefix: str):
+    """A decision sent from a stale page: nothing was recorded. Say so, who decided and when,
+    and what; show the panel as it is now, with the rationale that was typed (so it is not
+    lost). From the decisions-due agenda, the agenda says it at the top."""
+    if prefix == "d" and form.data.get("d-next") == reverse("decisions:due"):
+        messages.warning(request, stale_sentence(decided))
+        return redirect_after_post(request, reverse("decisions:due"))
+    extra = {
+        "stale_decision": decided,
+        "stale_rationale": form.cleaned_data.get("rationale", ""),
+    }
+    response = _gate_response(request, project, status=FORM_INVALID, extra=extra)
+    if htmx_partial(request):
+        # The button was far down the panel: bring its top, where the message is, into view.
+        response["HX-Reswap"] = "outerHTML show:top"
+    return response
 
 
 class OwnershipView(ProjectScopedMixin, TemplateView):

@@ -49,6 +49,67 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["password"].label = "Password"
 
 
+NUMBER_SEPARATORS = (
+    "Write the number without thousands separators, with a point or a comma before the "
+    "decimals: 1234.5 or 1234,5."
+)
+WHOLE_NUMBER_SEPARATORS = "Write a whole number without separators: 1000, not 1,000 or 1.000."
+
+
+def _ambiguous_comma(typed: str, whole: str, decimals: str) -> str:
+    return (
+        f"“{typed}” could be {whole}{decimals} or {whole}.{decimals}: write it without the "
+        f"comma ({whole}{decimals}) or with a decimal point ({whole}.{decimals})."
+    )
+
+
+class NumberField(forms.DecimalField):
+    """A decimal as people type it, a decimal comma included: "85,5" is 85.5.
+
+    A text box with a decimal keypad, not ``<input type="number">``: Chromium's number input
+    drops a comma it reads as a thousands separator, so "85,5" reached the server as 855 and
+    was saved without a word. Here the server sees what was typed. One comma is a decimal comma
+    unless it could as well group thousands ("1,000": one or a thousand?); that, a comma and a
+    point together, or several commas, are refused with a message next to the field, never
+    guessed."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off"}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if "," in value:
+                whole, _, decimals = value.partition(",")
+                if "." in value or "," in decimals:
+                    raise ValidationError(NUMBER_SEPARATORS, code="invalid")
+                digits = whole.lstrip("+-")
+                if len(decimals) == 3 and decimals.isdigit() and digits.strip("0"):
+                    raise ValidationError(_ambiguous_comma(value, whole, decimals), code="invalid")
+                value = f"{whole}.{decimals}"
+        return super().to_python(value)
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number in a text box with a number keypad (see ``NumberField`` for why not
+    ``type="number"``). A separator is refused, not read: Django would take "1.000" for 1 and
+    Chromium "1,5" for 15."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "numeric", "autocomplete": "off"}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if "," in value or "." in value:
+                raise ValidationError(WHOLE_NUMBER_SEPARATORS, code="invalid")
+        return super().to_python(value)
+
+
 class AwareDateTimeField(forms.DateTimeField):
     """A date and time that must exist in UTC as well: ``0001-01-01T00:00:00+14:00`` parses,
     but is before year 1 once converted, and every comparison with it overflows."""

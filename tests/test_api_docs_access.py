@@ -54,10 +54,12 @@ def test_the_demo_opens_both(settings):
     assert anonymous.get("/api/docs/").status_code == 200
 
 
-def test_local_settings_open_them_only_in_debug():
+def test_local_settings_open_them_in_the_demo_debug_or_not():
     show = "print(s.GATEHOUSE_PUBLIC_API_DOCS)"
     assert import_settings("config.settings.local", show).stdout.strip() == "True"
-    closed = import_settings("config.settings.local", show, DEBUG="False")
+    debug = import_settings("config.settings.local", show, DEBUG="true")
+    assert debug.stdout.strip() == "True", debug.stderr
+    closed = import_settings("config.settings.local", show, GATEHOUSE_PUBLIC_API_DOCS="False")
     assert closed.stdout.strip() == "False", closed.stderr
     production = import_settings(
         "config.settings.production",

@@ -79,10 +79,20 @@ def test_a_compose_env_file_is_not_read_unless_named(tmp_path):
     show = "print(s.DEBUG, s.ALLOWED_HOSTS)"
     unnamed = import_settings("config.settings.local", show)
     assert unnamed.returncode == 0, unnamed.stderr
-    assert unnamed.stdout.strip() == "True ['localhost', '127.0.0.1', '[::1]']"
+    assert unnamed.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]']"
     named = import_settings("config.settings.local", show, DJANGO_ENV_FILE=str(env_file))
     assert named.returncode == 0, named.stderr
     assert named.stdout.strip() == "False ['gatehouse.example.com']"
+
+
+def test_the_demo_runs_without_debug_unless_a_developer_opts_in():
+    """An evaluator never sees Django's debug 404 (every URL pattern); `DEBUG=true make demo`
+    gives a developer the debug pages. Static files are served by WhiteNoise either way."""
+    show = "print(s.DEBUG, s.WHITENOISE_USE_FINDERS)"
+    default = import_settings("config.settings.local", show)
+    assert default.stdout.strip() == "False True", default.stderr
+    opted_in = import_settings("config.settings.local", show, DEBUG="true")
+    assert opted_in.stdout.strip() == "True True", opted_in.stderr
 
 
 def test_check_deploy_finds_nothing_under_production_settings():

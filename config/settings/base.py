@@ -352,10 +352,19 @@ GATEHOUSE_PAGE_SIZE = 25
 # recompute at once (decisions.dashboard.summary_cached). 0 turns the cache off.
 GATEHOUSE_DASHBOARD_CACHE_SECONDS = env.int("GATEHOUSE_DASHBOARD_CACHE_SECONDS", default=120)
 
+# django.request logs a 403 with the PermissionDenied's traceback; an expected refusal needs
+# one line ("Forbidden (Permission denied): /projects/new/"), not a stack (config/log_filters.py).
+REQUEST_LOG_FILTERS = {
+    "refusal_without_traceback": {"()": "config.log_filters.RefusalWithoutTraceback"}
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": REQUEST_LOG_FILTERS,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": list(REQUEST_LOG_FILTERS)},
+    },
 }

@@ -10,6 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from charters.models import CharterVersion
+from charters.models import Status as CharterStatus
+from charters.rules import is_percentage, percentage_problem
 from portfolio import audit
 from portfolio.models import Project, Stage, User
 from portfolio.services import project_touch
@@ -108,6 +111,14 @@ def _earliest_reading_day(project: Project) -> date:
 
 
 @transaction.atomic
+def _metric_unit(project: Project) -> str:
+    """The success metric's unit: the approved charter's, else the latest draft's."""
+    versions = CharterVersion.objects.filter(charter__project=project).order_by("-number")
+    units = list(versions.values_list("status", "metric_unit")[:10])
+    approved = [unit for status, unit in units if status == CharterStatus.APPROVED]
+    return (approved or [unit for _, unit in units] or [""])[0]
+
+
 def measurement_record(
     *,
     project: Project,
@@ -134,6 +145,12 @@ def measurement_record(
     else:
         if kind in (MeasurementKind.LATENCY, MeasurementKind.COST) and value < 0:
             errors["value"] = ["Latency and cost cannot be negative."]
+        elif (
+            kind == MeasurementKind.METRIC
+            and is_percentage(_metric_unit(project))
+            and (problem := percentage_problem(value))
+        ):
+            errors["value"] = [problem]
     now = timezone.now()
     measured_at = measured_at or now
     earliest = _earliest_reading_day(project)
@@ -141,7 +158,7 @@ def measurement_record(
         errors["measured_at"] = ["A measurement cannot be in the future."]
     elif _local_day(measured_at) < earliest:
         errors["measured_at"] = [
-            f"A measurement cannot be dated before the project began ({earliest:%d %b %Y})."
+            f"A measurement cannot be dated before the project began ({earliest:%-d %b %Y})."
         ]
     if project.stage in (Stage.KILLED,):
         errors["project"] = ["This project was killed; it takes no more measurements."]

@@ -123,3 +123,32 @@ def test_production_owner_accepts_ownership(live_server, login, org, pm, executi
     expect(page.locator('[data-criterion="production-owner"]')).to_contain_text("Met")
     assert Project.objects.get(pk=project.pk).ownership_acceptances.count() == 1
     shot(page, "ownership")
+
+
+def test_a_decision_from_a_stale_tab_says_who_decided_and_that_nothing_was_recorded(
+    live_server, login, org, pm, executive
+):
+    from decisions import services
+
+    project, _, who = in_poc(org, pm, executive, name="Customs form reader")
+    graduation_ready(project, who)
+    page = login(executive)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(page.get_by_role("button", name=re.compile("Record go"))).to_be_enabled()
+    # Meanwhile, in another tab, the same gate is decided.
+    services.decision_record(
+        project=project, outcome="go", by=executive, new_decision_date=days(75)
+    )
+    panel = page.locator(".decide-panel")
+    panel.get_by_text("Kill the project").click()
+    panel.locator(f"#kill-reason-{project.pk}").select_option("business_case_not_made")
+    panel.locator(f"#kill-rationale-{project.pk}").fill("The volume does not justify it.")
+    panel.get_by_role("button", name="Record kill").click()
+    stale = page.get_by_test_id("stale-decision")
+    expect(stale).to_contain_text(f"This gate was decided by {executive} at")
+    expect(stale).to_contain_text("your decision was not recorded.")
+    expect(stale).to_contain_text("It was decided: Go at the graduation gate (PoC → Pilot)")
+    expect(stale).to_contain_text("The volume does not justify it.")  # what was typed is kept
+    shot(page, "stale-decision")
+    project.refresh_from_db()
+    assert project.stage == "pilot"

@@ -124,8 +124,8 @@ def test_the_chart_is_an_svg_image_with_threshold_deadline_and_words():
     assert svg.count('<circle class="reading"') == 2
     assert (
         '<desc id="t-desc">2 readings of Routing accuracy; the latest is 70.5 on '
-        f"{timezone.now() - timedelta(days=3):%d %b %Y}; threshold 75; kill deadline "
-        f"{kill.deadline:%d %b %Y}. Status: At risk.</desc>"
+        f"{timezone.now() - timedelta(days=3):%-d %b %Y}; threshold 75; kill deadline "
+        f"{kill.deadline:%-d %b %Y}. Status: At risk.</desc>"
     ) in svg
     # Nothing to draw without readings or a threshold.
     assert str(kill_condition_chart([], KillCondition(status="undefined", today=today))) == ""

@@ -739,7 +739,7 @@ def test_a_reading_cannot_predate_the_project(org, pm, executive):
         )
     began = timezone.localdate()
     assert exc.value.message_dict["measured_at"] == [
-        f"A measurement cannot be dated before the project began ({began:%d %b %Y})."
+        f"A measurement cannot be dated before the project began ({began:%-d %b %Y})."
     ]
     # A PoC that began before it was registered here takes readings from its timebox start.
     Project.objects.filter(pk=project.pk).unaudited_update(timebox_start=days(-20))

@@ -411,8 +411,62 @@ def test_a_second_click_on_go_says_the_gate_was_decided(client, org, pm, executi
     again = client.post(decide(project), go)
     assert again.status_code == 422
     html = again.content.decode()
-    assert "This gate has already been decided." in html
+    decided = Decision.objects.filter(project=project).latest("pk")
+    at = timezone.localtime(decided.decided_at).strftime("%-d %b %Y %H:%M")
+    assert f"This gate was decided by {executive} at <time datetime=" in html
+    assert f">{at}</time>; your decision was not recorded." in html
+    assert "It was decided: <strong>Go</strong> at the graduation gate" in html
     assert "Go is refused" not in html  # not judged against the production gate
+    assert "This gate has already been decided." not in html  # not on the next gate's form
+    assert Decision.objects.filter(project=project).count() == 2
+
+
+def test_a_decision_from_a_stale_tab_through_htmx_says_nothing_was_recorded(
+    client, org, pm, executive
+):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    client.force_login(executive)
+    stale_gate = gate_id(project)
+    go = {"d-outcome": "go", "d-gate": stale_gate, "d-new_decision_date": days(75).isoformat()}
+    assert client.post(decide(project), go).status_code == 302  # the other tab decided
+    kill = {
+        "d-outcome": "kill",
+        "d-gate": stale_gate,
+        "d-reason_category": "business_case_not_made",
+        "d-rationale": "Nobody uses it.",
+    }
+    response = client.post(decide(project), kill, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="gate-panel"')  # swapped in place
+    assert 'data-testid="stale-decision"' in html
+    assert f"This gate was decided by {executive} at" in html
+    assert "your decision was not recorded." in html
+    assert "(PoC → Pilot)" in html
+    assert "The rationale you typed, not recorded: “Nobody uses it.”" in html
+    assert list(Decision.objects.filter(project=project).values_list("outcome", flat=True)) == [
+        "go",
+        "go",
+    ]
+
+
+def test_a_stale_decision_from_the_agenda_is_told_on_the_agenda(client, org, pm, executive):
+    project, _, who = in_poc(org, pm, executive)
+    graduation_ready(project, who)
+    client.force_login(executive)
+    go = {
+        "d-outcome": "go",
+        "d-gate": gate_id(project),
+        "d-new_decision_date": days(75).isoformat(),
+        "d-next": reverse("decisions:due"),
+    }
+    assert client.post(decide(project), go).status_code == 302
+    again = client.post(decide(project), go, follow=True)
+    html = again.content.decode()
+    assert again.redirect_chain[-1][0] == reverse("decisions:due")
+    assert f"This gate was decided by {executive} at" in html
+    assert "your decision was not recorded. It was decided: Go at the graduation gate" in html
     assert Decision.objects.filter(project=project).count() == 2
 
 
@@ -648,10 +702,10 @@ def test_the_kill_condition_chart_is_an_svg_with_its_text_alternative(client, or
         and f'aria-labelledby="kc-{project.pk}-title kc-{project.pk}-desc"' in svg
     )
     assert 'class="threshold"' in svg and 'class="deadline"' in svg
-    assert "threshold 75" in svg and f"deadline {version.kill_deadline:%d %b}" in svg
+    assert "threshold 75" in svg and f"deadline {version.kill_deadline:%-d %b}" in svg
     desc = svg[svg.index("<desc") : svg.index("</desc>")]
     assert "1 reading of Routing accuracy; the latest is 68.5" in desc
-    assert f"kill deadline {version.kill_deadline:%d %b %Y}" in desc and "On track" in desc
+    assert f"kill deadline {version.kill_deadline:%-d %b %Y}" in desc and "On track" in desc
     # The readings as a table too, for people who cannot see the picture.
     assert "text alternative of the chart" in html
 

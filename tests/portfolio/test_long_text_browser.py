@@ -1,0 +1,45 @@
+"""Long text wraps: a 160-character name without a space keeps every page inside the screen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.decisions.helpers import in_poc
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_NAME = "Invoice" + "x" * 146 + "matcher"  # 160 characters, no space to break at
+
+
+# The innermost elements reaching past the right edge: what to fix when the test fails.
+WIDER_THAN_THE_VIEWPORT = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + e.textContent.trim().slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_160_character_name_stays_inside_the_viewport(
+    live_server, login, org, pm, executive, width
+):
+    assert len(LONG_NAME) == 160
+    project, _, _ = in_poc(org, pm, executive, name=LONG_NAME)
+    page = login(executive)
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in (
+        f"/projects/{project.pk}/",
+        f"/projects/{project.pk}/charter/",
+        f"/decisions/projects/{project.pk}/gate/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert LONG_NAME in page.content()
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if os.environ.get("SCREENSHOTS"):
+            Path("/tmp/shots").mkdir(exist_ok=True)
+            name = path.strip("/").replace("/", "-")
+            page.screenshot(path=f"/tmp/shots/long-{width}-{name}.png", full_page=True)
+        wider = page.evaluate(WIDER_THAN_THE_VIEWPORT)
+        assert scroll_width <= width, f"{path} is {scroll_width} px wide at {width} px: {wider}"
