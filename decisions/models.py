@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from portfolio.models import Organisation, Project, Stage
+from portfolio.models import KillReason, Organisation, Project, Stage
 from portfolio.querysets import AuditedQuerySet
 from portfolio.scoping import scope
 
@@ -339,21 +339,6 @@ class Outcome(models.TextChoices):
     GO = "go", "Go"
     KILL = "kill", "Kill"
     EXTEND = "extend", "Extend"
-
-
-class KillReason(models.TextChoices):
-    METRIC_NOT_REACHED = "metric_not_reached", "Metric not reached"
-    COST_TARGET_MISSED = "cost_target_missed", "Cost target missed"
-    LATENCY_TARGET_MISSED = "latency_target_missed", "Latency target missed"
-    DATA_NOT_AVAILABLE = "data_not_available", "Data not available in production"
-    INTEGRATION_TOO_COSTLY = "integration_too_costly", "Integration too costly"
-    COMPLIANCE_BLOCKED = "compliance_blocked", "Compliance blocked"
-    NO_PRODUCTION_OWNER = "no_production_owner", "No production owner"
-    BUSINESS_CASE_NOT_MADE = "business_case_not_made", "Business case not made"
-    SPONSOR_CHANGED_DIRECTION = "sponsor_changed_direction", "Sponsor changed direction"
-    OTHER = "other", "Other"
-    # Not a person's choice: the reason of an automatic kill by the organisation's lapse policy.
-    DECISION_LAPSED = "decision_lapsed", "Decision lapsed"
 
 
 # The reasons a decision-maker chooses from (a lapse is the policy's reason, never theirs).

@@ -37,6 +37,23 @@ class Stage(models.TextChoices):
     KILLED = "killed", "Killed"
 
 
+class KillReason(models.TextChoices):
+    """Why a project was killed: a kill decision's category, mirrored on the project."""
+
+    METRIC_NOT_REACHED = "metric_not_reached", "Metric not reached"
+    COST_TARGET_MISSED = "cost_target_missed", "Cost target missed"
+    LATENCY_TARGET_MISSED = "latency_target_missed", "Latency target missed"
+    DATA_NOT_AVAILABLE = "data_not_available", "Data not available in production"
+    INTEGRATION_TOO_COSTLY = "integration_too_costly", "Integration too costly"
+    COMPLIANCE_BLOCKED = "compliance_blocked", "Compliance blocked"
+    NO_PRODUCTION_OWNER = "no_production_owner", "No production owner"
+    BUSINESS_CASE_NOT_MADE = "business_case_not_made", "Business case not made"
+    SPONSOR_CHANGED_DIRECTION = "sponsor_changed_direction", "Sponsor changed direction"
+    OTHER = "other", "Other"
+    # Not a person's choice: the reason of an automatic kill by the organisation's lapse policy.
+    DECISION_LAPSED = "decision_lapsed", "Decision lapsed"
+
+
 class KillStatus(models.TextChoices):
     """Where a project's kill condition stands (DOMAIN.md "Derived states")."""
 
@@ -317,7 +334,9 @@ class Project(models.Model):
     killed_from = models.CharField(
         "killed in", max_length=16, choices=Stage.choices, blank=True, editable=False
     )
-    kill_reason = models.CharField(max_length=32, blank=True, editable=False)
+    kill_reason = models.CharField(
+        max_length=32, choices=KillReason.choices, blank=True, editable=False
+    )
     killed_by_policy = models.BooleanField(default=False, editable=False)
     pivoted = models.BooleanField(
         default=False, editable=False, help_text="Killed, with a successor project started."
