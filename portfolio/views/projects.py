@@ -6,8 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -24,27 +26,59 @@ from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm, may_register_projects
 from portfolio.views.mixins import ProjectScopedMixin
 
+# The list's sortable columns: ?sort=<key> ascending, ?sort=-<key> descending. Ties go newest
+# first, so pages never overlap. Without a sort: the latest activity first.
+SORTS = {
+    "name": (Lower("name"),),
+    "organisation": (Lower("organisation__name"), Lower("name")),
+    "stage": ("stage",),
+    "deadline": ("next_due",),
+    "activity": ("updated_at",),
+}
+
+
+def sort_order(raw: str) -> tuple[str, tuple]:
+    """(the sort the page shows, the ORDER BY) for ``?sort=``; anything unknown is the default."""
+    key = raw.removeprefix("-")
+    if key not in SORTS:
+        return "", ("-updated_at", "-id")
+    descending = raw.startswith("-")
+    columns = (F(f) if isinstance(f, str) else f for f in SORTS[key])
+    order = tuple(
+        c.desc(nulls_last=True) if descending else c.asc(nulls_last=True) for c in columns
+    )
+    return raw, (*order, "-id")
+
 
 class ProjectListView(LoginRequiredMixin, View):
-    """All projects the visitor may see, filtered; an htmx request gets only the results."""
+    """All projects the visitor may see, filtered and sorted; an htmx request gets only the
+    results. The URL holds the whole view: the organisation switched to in the header is put
+    into it (a redirect), so a shared link shows the same list to everyone who may see it."""
 
     template_name = "portfolio/project_list.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         data = request.GET.copy()
         switched = current_organisation(request)
-        if "organisation" not in data and switched is not None:
+        if "organisation" not in data and switched is not None and not htmx_partial(request):
             data["organisation"] = str(switched.pk)
+            return redirect(f"{request.path}?{data.urlencode()}")
+        sort, order = sort_order(data.get("sort", ""))
         # The page's people come in one query (people_attach), not five joins per row.
         projects = Project.objects.visible_to(request.user).select_related("organisation")
         projects = projects.with_states()
         project_filter = ProjectFilter(data, queryset=projects, request=request)
-        paginator = IdsFirstPaginator(project_filter.qs, settings.GATEHOUSE_PAGE_SIZE)
+        paginator = IdsFirstPaginator(
+            project_filter.qs.order_by(*order), settings.GATEHOUSE_PAGE_SIZE
+        )
         page = paginator.get_page(request.GET.get("page"))
+        rows = project_badges.attach(people_attach(page.object_list))
         context = {
             "filter": project_filter,
             "page_obj": page,
-            "projects": project_badges.attach(people_attach(page.object_list)),
+            "sort": sort,
+            "show_kill_reason": any(p.kill_reason for p in rows),
+            "projects": rows,
             "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),
             "drilldown": project_filter.drilldown_chips(),

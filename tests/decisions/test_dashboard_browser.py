@@ -13,12 +13,12 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from portfolio.models import Project, Stage
+from tests.axe import axe_serious, described
 from tests.factories import ProjectFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -164,20 +164,6 @@ def test_updating_shows_while_the_filter_request_runs(live_server, login, firm, 
     held[0].continue_()
     expect(funnel_figure(page, "Started PoC")).to_have_text("1")
     expect(updating).to_be_hidden()
-
-
-def axe_serious(page: Page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    results = Axe().run(page)
-    return [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def described(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:8])
-        for v in violations
-    )
 
 
 def test_axe_finds_no_serious_violation_on_the_dashboard(live_server, login, firm, partner):

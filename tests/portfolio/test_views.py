@@ -188,7 +188,13 @@ def test_switcher_narrows_the_list_and_refuses_a_foreign_organisation(
         reverse("portfolio:switch-organisation"), {"organisation": other_org.pk, "next": LIST}
     )
     assert response.status_code == 302 and response["Location"] == LIST
-    assert names_in(client.get(LIST)) == ["Globex pricing bot"]
+    # The list puts the organisation into its URL: a link copied from it shows the same list.
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}?organisation={other_org.pk}"
+    assert names_in(client.get(response["Location"])) == ["Globex pricing bot"]
+    # "All organisations" in the list's own filter is a URL too, whatever the header says.
+    assert len(client.get(f"{LIST}?organisation=").context["projects"]) == 4
 
     # a person with one organisation sees no switcher, and cannot switch into another
     client.force_login(pm)
@@ -203,7 +209,7 @@ def test_partner_sees_the_firm_and_can_switch_back_to_all(client, partner, org, 
     client.force_login(partner)
     assert "All organisations (firm)" in client.get("/", follow=True).content.decode()
     client.post(reverse("portfolio:switch-organisation"), {"organisation": org.pk})
-    assert len(client.get(LIST).context["projects"]) == 3
+    assert len(client.get(LIST, follow=True).context["projects"]) == 3
     client.post(reverse("portfolio:switch-organisation"), {"organisation": ""})
     assert len(client.get(LIST).context["projects"]) == 4
 
@@ -482,17 +488,12 @@ def test_home_empty_states_differ_for_pm_and_viewer(client, pm, viewer):
     assert "Register your first PoC" not in html and "Browse projects" in html
 
 
-def test_decisions_due_link_only_when_that_page_exists(client, pm):
-    from django.urls import NoReverseMatch
-
+def test_decisions_due_is_in_the_navigation_of_those_who_decide(client, pm, org):
+    due = reverse("decisions:due")
     client.force_login(pm)
-    html = client.get("/").content.decode()
-    try:
-        due = reverse("decisions:due")
-    except NoReverseMatch:
-        assert "Decisions due" not in html
-    else:
-        assert f'href="{due}"' in html
+    assert f'href="{due}"' not in client.get("/").content.decode()
+    client.force_login(member(org, "executive", email="boss@acme.test"))
+    assert f'href="{due}"' in client.get("/").content.decode()
 
 
 # --- Profile and tokens ---------------------------------------------------------------------
