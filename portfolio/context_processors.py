@@ -1,4 +1,5 @@
-from .models import Organisation, WorkerHeartbeat
+from .models import Organisation, Role, WorkerHeartbeat
+from .scoping import member_roles
 
 SESSION_ORG_KEY = "current_organisation"
 
@@ -43,4 +44,7 @@ def navigation(request):
         "nav_organisations": [o for o in visible_organisations(request) if o.is_active],
         "current_organisation": current_organisation(request),
         "worker_heartbeat": worker_heartbeat(request),
+        # "Decisions due" is in the navigation of those who decide: executives (the roles are
+        # read once per request, and most pages have read them already to scope).
+        "decides": Role.EXECUTIVE in member_roles(request.user).values(),
     }

@@ -374,7 +374,9 @@ ORGANISATIONS_TABLE = 3  # org × stage, the cohorts per organisation, the organ
 # A member's organisations are read once, as a literal list; a partner sees every organisation
 # and, with no organisation chosen, is offered no decision-makers (the list would be the firm's).
 MEMBER_ROLES = 1
-PARTNER_EXECUTIVES = -1
+# A partner's page reads their roles too, once: "Decisions due" is in the navigation only of
+# those who decide (a partner who is an executive somewhere does).
+PARTNER_EXECUTIVES = -1 + 1
 
 
 def _queries(client, params=None, **headers) -> int:
