@@ -83,17 +83,48 @@ class CharterMixin(ProjectScopedMixin):
 # --- editor -----------------------------------------------------------------------------------
 
 
+def _described_by(bound_field, suffix: str) -> str:
+    """What a screen reader reads after the label, by the ids section.html gives them: the unit
+    ("Operations budget per year, EUR"), the help text, then the error. Django would name the
+    last two itself, but only when nothing else is set, and the suffix is set."""
+    field_id = bound_field.id_for_label  # id_<name>: SectionForm sets it, not the prefixed one
+    ids = [f"{field_id}_suffix"] if suffix else []
+    if bound_field.help_text:
+        ids.append(f"{field_id}_helptext")
+    if bound_field.errors:
+        ids.append(f"{field_id}_error")
+    return " ".join(ids)
+
+
 def section_context(
-    version, section, *, members, executives=None, form=None, row_forms=None, saved=False
+    version,
+    section,
+    *,
+    members,
+    executives=None,
+    form=None,
+    row_forms=None,
+    saved=False,
+    error_focus=False,
 ):
+    """``error_focus``: the whole editor answers a plain POST that was refused; the first field
+    with an error gets ``autofocus`` so the browser puts the person there without JavaScript."""
     if form is None and section.fields:
         form = section_form(section.key, version=version, members=members, executives=executives)
     warnings = rules.warnings(version)
     fields = []
+    focus_taken = not error_focus
     for name in section.fields if form else ():
         suffix = _suffix(version, name)
-        if suffix:  # read out after the label: "Operations budget per year, EUR"
-            form.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_suffix"
+        attrs = form.fields[name].widget.attrs
+        described_by = _described_by(form[name], suffix)
+        if described_by:
+            attrs["aria-describedby"] = described_by
+        else:
+            attrs.pop("aria-describedby", None)
+        if not focus_taken and form[name].errors:
+            attrs["autofocus"] = True
+            focus_taken = True
         fields.append((form[name], warnings.get(name, []), suffix))
     rows = list(getattr(version, section.rows).all()) if section.rows else []
     return {
@@ -200,7 +231,9 @@ class SectionSaveView(CharterMixin, View):
             form=None if saved else form,
             saved=saved,
             fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
-                version, override={section: {"form": form}}, status=FORM_INVALID
+                version,
+                override={section: {"form": form, "error_focus": True}},
+                status=FORM_INVALID,
             ),
             editor_url=self.editor_url(spec.anchor),
         )

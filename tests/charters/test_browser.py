@@ -87,7 +87,7 @@ def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
     metric.get_by_label("Target", exact=True).fill("50")
     metric.get_by_label("How it is measured", exact=True).fill("Weekly sample of 200 invoices")
     save(metric, "Save success metric")
-    error = page.locator("#id_metric_target_errors")
+    error = page.locator("#id_metric_target_error")
     expect(error).to_contain_text("the target must be above the baseline (60)")
     # Everything typed is still there, and nothing else on the page moved.
     expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
@@ -288,7 +288,7 @@ def test_a_refused_section_sent_with_htmx_is_a_422_shown_in_place_with_what_was_
     # Refused with a real 422, sent by htmx, and swapped in place all the same.
     assert answer.value.status == 422
     assert answer.value.request.headers.get("hx-request") == "true"
-    expect(metric.locator("#id_metric_target_errors")).to_contain_text(
+    expect(metric.locator("#id_metric_target_error")).to_contain_text(
         "the target must be above the baseline (60)"
     )
     expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
