@@ -203,9 +203,7 @@
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute || !form.hasAttribute("data-keep-draft")) return;
-    if (window.htmx && form.hasAttribute("hx-post")) return; // htmx sends it: see below
-    pending.add(key(form));
+    if (form.hasAttribute && form.hasAttribute("data-keep-draft")) pending.add(key(form));
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
