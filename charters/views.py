@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from portfolio.forms import add_service_errors
@@ -83,30 +84,65 @@ class CharterMixin(ProjectScopedMixin):
 # --- editor -----------------------------------------------------------------------------------
 
 
+def _described_by(bound_field, suffix: str) -> str:
+    """What a screen reader reads after the label, by the ids section.html gives them: the unit
+    ("Operations budget per year, EUR"), the help text, then the error. Django would name the
+    last two itself, but only when nothing else is set, and the suffix is set."""
+    field_id = bound_field.id_for_label  # id_<name>: SectionForm sets it, not the prefixed one
+    ids = [f"{field_id}_suffix"] if suffix else []
+    if bound_field.help_text:
+        ids.append(f"{field_id}_helptext")
+    if bound_field.errors:
+        ids.append(f"{field_id}_error")
+    return " ".join(ids)
+
+
 def section_context(
-    version, section, *, members, executives=None, form=None, row_forms=None, saved=False
+    version,
+    section,
+    *,
+    members,
+    executives=None,
+    form=None,
+    row_forms=None,
+    saved=False,
+    error_focus=False,
 ):
+    """``error_focus``: the whole editor answers a plain POST that was refused; the first field
+    with an error gets ``autofocus`` so the browser puts the person there without JavaScript."""
     if form is None and section.fields:
         form = section_form(section.key, version=version, members=members, executives=executives)
     warnings = rules.warnings(version)
     fields = []
+    focus_taken = not error_focus
     for name in section.fields if form else ():
         suffix = _suffix(version, name)
-        if suffix:  # read out after the label: "Operations budget per year, EUR"
-            form.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_suffix"
+        attrs = form.fields[name].widget.attrs
+        described_by = _described_by(form[name], suffix)
+        if described_by:
+            attrs["aria-describedby"] = described_by
+        else:
+            attrs.pop("aria-describedby", None)
+        if not focus_taken and form[name].errors:
+            attrs["autofocus"] = True
+            focus_taken = True
         fields.append((form[name], warnings.get(name, []), suffix))
     rows = list(getattr(version, section.rows).all()) if section.rows else []
+    row_form_ = (row_forms or {}).get(section.rows) or (
+        row_form(section.rows) if section.rows else None
+    )
     return {
         "section": section,
         "form": form,
         "fields": fields,
         "kill_sentence": rules.kill_sentence(version) if section.key == "kill" else "",
         "rows": rows,
-        "row_form": (row_forms or {}).get(section.rows)
-        or (row_form(section.rows) if section.rows else None),
+        "row_form": row_form_,
         "version": version,
         "project": version.charter.project,
         "saved": saved,
+        "saved_at": timezone.now() if saved else None,
+        "refused": bool((form is not None and form.errors) or (row_form_ and row_form_.errors)),
     }
 
 
@@ -117,6 +153,39 @@ def progress_context(version) -> dict:
         "completeness": selectors.completeness(version),
         "missing": selectors.missing_items(version),
     }
+
+
+OUTLINE_STATES = {
+    "complete": "complete",
+    "incomplete": "still to fill in",
+    "empty": "empty",
+    "errors": "has errors",
+}
+
+
+def _section_is_empty(version, section) -> bool:
+    for name in section.required_fields:
+        if getattr(version, f"{name}_id" if name in _PEOPLE else name) not in (None, ""):
+            return False
+    return not (section.rows and getattr(version, section.rows).all())
+
+
+def outline_context(version, missing: list[str], *, refused: frozenset[str] = frozenset()):
+    """Each section's state for the outline beside the editor. Complete and empty come from the
+    stored charter (an item of ``missing`` starts with its section's title); "has errors" is
+    what the server just refused, which it does not store."""
+    items = []
+    for section in SECTIONS:
+        if section.key in refused:
+            state = "errors"
+        elif not any(item.startswith(f"{section.title}:") for item in missing):
+            state = "complete"
+        elif _section_is_empty(version, section):
+            state = "empty"
+        else:
+            state = "incomplete"
+        items.append({"section": section, "state": state, "label": OUTLINE_STATES[state]})
+    return {"outline": items}
 
 
 class CharterEditView(CharterMixin, View):
@@ -141,6 +210,8 @@ class CharterEditView(CharterMixin, View):
                 section_context(version, section, members=members, executives=executives, **extra)
             )
         change_request = version.change_requests.select_related("by").first()
+        progress = progress_context(version)
+        refused = frozenset(s["section"].key for s in sections if s["refused"])
         return render(
             self.request,
             self.template_name,
@@ -150,7 +221,8 @@ class CharterEditView(CharterMixin, View):
                 "sections": sections,
                 "submit_errors": submit_errors,
                 "change_request": change_request,
-                **progress_context(version),
+                **progress,
+                **outline_context(version, progress["missing"], refused=refused),
             },
             status=status,
         )
@@ -200,7 +272,9 @@ class SectionSaveView(CharterMixin, View):
             form=None if saved else form,
             saved=saved,
             fallback=lambda: CharterEditView(request=request, project=self.project).render_editor(
-                version, override={section: {"form": form}}, status=FORM_INVALID
+                version,
+                override={section: {"form": form, "error_focus": True}},
+                status=FORM_INVALID,
             ),
             editor_url=self.editor_url(spec.anchor),
         )
@@ -255,8 +329,13 @@ def _section_response(
         ),
         request,
     )
+    progress = progress_context(stored)
+    html += render_to_string("charters/partials/progress.html", {**progress, "oob": True}, request)
+    refused = frozenset() if saved else frozenset({spec.key})
     html += render_to_string(
-        "charters/partials/progress.html", {**progress_context(stored), "oob": True}, request
+        "charters/partials/outline.html",
+        {**outline_context(stored, progress["missing"], refused=refused), "oob": True},
+        request,
     )
     if spec.key in ("metric", "threshold"):
         # Section 4's sentence quotes the metric and the threshold: keep it in step.

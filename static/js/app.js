@@ -7,7 +7,8 @@
  *                                    script).
  * - an htmx request that gets no answer the page can show (a 5xx, a 4xx other than the 422 of a
  *   refused form, no network) leaves the page as it was, with what was typed, and says so at
- *   the top of the form that sent it.
+ *   the top of the form that sent it — unless the form says so itself (data-says-own-problems:
+ *   the charter editor's autosaving sections, static/js/charter_editor.js).
  */
 (function () {
   "use strict";
@@ -84,6 +85,7 @@
   function sayProblem(detail, text) {
     var host = problemHost(detail);
     if (!host || !host.isConnected) return;
+    if (host.hasAttribute && host.hasAttribute("data-says-own-problems")) return;
     clearProblem(host);
     var note = document.createElement("p");
     note.className = "alert alert-error";

@@ -7,6 +7,8 @@
  *   back and a note says so, with a button to discard them.
  * - When a submission of the form comes back without errors the stored copy is dropped: the
  *   server has it now. When it comes back with errors the copy is kept until it is fixed.
+ *   A save htmx sends without a submit (the charter editor saves as the person types) counts
+ *   as a submission too.
  *
  * Without JavaScript or localStorage nothing happens: the server still echoes typed values
  * on validation errors.
@@ -158,20 +160,33 @@
     },
   };
 
+  // Saves htmx sent and whose answer is swapped in on this page: in memory, not in
+  // sessionStorage, since a reload in between means no answer (the copy must stay).
+  var sentByHtmx = {};
+
   function init(root) {
     var forms = root.matches && root.matches("form[data-keep-draft]") ? [root] : [];
     forms = forms.concat(Array.prototype.slice.call(root.querySelectorAll("form[data-keep-draft]")));
     forms.forEach(function (form) {
+      // Once per form: htmx's first htmx:load (on <body>) comes after DOMContentLoaded.
+      if (form._draftSeen) return;
+      form._draftSeen = true;
       var k = key(form);
-      if (pending.take(k)) {
+      var answered = sentByHtmx[k];
+      delete sentByHtmx[k];
+      if (pending.take(k) || answered) {
         if (!hasErrors(form)) {
           store.removeItem(k); // saved: the server has it
+          // What is typed from now on is kept again, against what the server has.
+          form._draftOriginal = read(form);
           return;
         }
       }
       form._draftOriginal = read(form);
       var entry = load(form);
-      if (entry && entry.values && !same(entry.values, form._draftOriginal)) {
+      if (entry && entry.values && same(entry.values, form._draftOriginal)) {
+        store.removeItem(k); // the server has it already (saved before the page was left)
+      } else if (entry && entry.values) {
         write(form, entry.values);
         notice(form);
       }
@@ -190,9 +205,21 @@
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-keep-draft")) pending.add(key(form));
   });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (form && form.hasAttribute && form.hasAttribute("data-keep-draft") && verb !== "get") {
+      sentByHtmx[key(form)] = true;
+    }
+  });
   // A submission that never got an answer the page could show keeps its copy.
-  document.addEventListener("htmx:sendError", function () { pending.clear(); });
-  document.addEventListener("htmx:responseError", function () { pending.clear(); });
+  function unanswered() {
+    pending.clear();
+    sentByHtmx = {};
+  }
+  document.addEventListener("htmx:sendError", unanswered);
+  document.addEventListener("htmx:responseError", unanswered);
+  document.addEventListener("htmx:timeout", unanswered);
 
   document.addEventListener("htmx:load", function (event) { init(event.target); });
   if (document.readyState === "loading") {

@@ -87,7 +87,7 @@ def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
     metric.get_by_label("Target", exact=True).fill("50")
     metric.get_by_label("How it is measured", exact=True).fill("Weekly sample of 200 invoices")
     save(metric, "Save success metric")
-    error = page.locator("#id_metric_target_errors")
+    error = page.locator("#id_metric_target_error")
     expect(error).to_contain_text("the target must be above the baseline (60)")
     # Everything typed is still there, and nothing else on the page moved.
     expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
@@ -224,12 +224,16 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     page = login(pm)
     editor = f"{live_server.url}/projects/{project.pk}/charter/edit/"
     page.goto(editor)
+    # The editor saves as the person types; here the saves do not get through (as offline).
+    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
     problem = page.locator("#section-problem")
     problem.get_by_label("Problem", exact=True).fill("Invoices wait three days for triage.")
     data = page.locator("#section-data")
     data.get_by_label("Source", exact=True).fill("SAP invoices")
+    expect(problem.get_by_role("alert")).to_contain_text("Not saved")
 
     page.reload()
+    page.unroute("**/sections/problem/")
     problem = page.locator("#section-problem")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Invoices wait three days for triage."
@@ -254,9 +258,11 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
         "Invoices wait three days for triage."
     )
 
-    # A second thought, then discarded: the saved text comes back and stays.
+    # A second thought, not saved (offline again), then discarded: the saved text comes back.
+    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
     problem.get_by_label("Problem", exact=True).fill("Something I will regret")
     page.reload()
+    page.unroute("**/sections/problem/")
     problem = page.locator("#section-problem")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value("Something I will regret")
     problem.get_by_role("button", name="Discard my changes").click()
@@ -281,14 +287,20 @@ def test_a_refused_section_sent_with_htmx_is_a_422_shown_in_place_with_what_was_
     metric.get_by_label("Direction", exact=True).select_option("higher")
     metric.get_by_label("Baseline", exact=True).fill("60")
     metric.get_by_label("Target", exact=True).fill("40")
+    # Choosing the direction already saved the section as it stood (the editor saves as the
+    # person types): wait for the answer to the save that carries the target.
     with page.expect_response(
-        lambda r: r.request.method == "POST" and "/sections/metric/" in r.url
+        lambda r: (
+            r.request.method == "POST"
+            and "/sections/metric/" in r.url
+            and "metric_target=40" in (r.request.post_data or "")
+        )
     ) as answer:
         save(metric, "Save success metric")
     # Refused with a real 422, sent by htmx, and swapped in place all the same.
     assert answer.value.status == 422
     assert answer.value.request.headers.get("hx-request") == "true"
-    expect(metric.locator("#id_metric_target_errors")).to_contain_text(
+    expect(metric.locator("#id_metric_target_error")).to_contain_text(
         "the target must be above the baseline (60)"
     )
     expect(metric.get_by_label("Metric name", exact=True)).to_have_value("Routing accuracy")
@@ -330,7 +342,11 @@ def test_when_a_save_gets_no_usable_answer_the_form_says_so_and_keeps_what_was_t
 
     page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
     save(problem, "Save problem and hypothesis")
-    expect(problem.get_by_role("alert")).to_contain_text("Gatehouse could not be reached")
+    # The section says it itself (static/js/charter_editor.js), once: not also app.js's note.
+    expect(problem.get_by_role("alert")).to_have_text(
+        "Not saved — check your connection; your text is kept."
+    )
+    expect(page.locator("[data-htmx-problem]")).to_have_count(0)
     page.unroute("**/sections/problem/")
 
     page.route(
@@ -340,8 +356,8 @@ def test_when_a_save_gets_no_usable_answer_the_form_says_so_and_keeps_what_was_t
     save(problem, "Save problem and hypothesis")
     alert = problem.get_by_role("alert")
     expect(alert).to_have_count(1)
-    expect(alert).to_contain_text("Could not save: something went wrong on our side.")
-    expect(alert).to_contain_text("What you typed is still here")
+    expect(alert).to_contain_text("Not saved — something went wrong on our side")
+    expect(alert).to_contain_text("your text is kept")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Invoices wait three days for triage."
     )

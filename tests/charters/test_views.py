@@ -49,7 +49,7 @@ def test_a_section_error_is_shown_next_to_its_field_and_the_typed_values_are_kep
     html = response.content.decode()
     assert response.status_code == 422  # refused; htmx is configured to swap it in place
     assert html.count('id="section-metric"') == 1  # only this section comes back
-    assert 'id="id_metric_target_errors"' in html
+    assert 'id="id_metric_target_error"' in html
     assert "above the baseline (60)" in html
     assert 'value="Routing accuracy"' in html and 'value="40"' in html
     assert 'hx-swap-oob="true"' in html  # the meter is refreshed out of band
@@ -374,7 +374,7 @@ def test_a_date_in_year_9999_is_refused_next_to_its_field(client, project, pm):
     )
     html = response.content.decode()
     assert response.status_code == 422
-    assert 'id="id_timebox_start_errors"' in html
+    assert 'id="id_timebox_start_error"' in html
     assert "Enter a date between 2000 and 2100." in html
     assert 'value="9999-12-28"' in html  # what was typed stays
 
@@ -532,7 +532,7 @@ def test_saving_a_non_executive_decision_maker_is_refused_next_to_the_field(
         {"owners-decision_maker": str(viewer.pk), "owners-pm": str(pm.pk)},
         **HTMX,
     ).content.decode()
-    assert 'id="id_decision_maker_errors"' in html
+    assert 'id="id_decision_maker_error"' in html
     assert "The decision-maker must be an executive of the organisation." in html
 
 
