@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from portfolio.context_processors import SESSION_ORG_KEY, current_organisation
+from portfolio.filters import several_organisations
 from portfolio.htmx import redirect_after_post
 from portfolio.models import (
     Organisation,
@@ -75,6 +76,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             stage_counts=stage_counts,
             total_projects=sum(counts.values()),
             can_create=may_register_projects(user),
+            one_organisation=not several_organisations(self.request),
             panels=home_panels.render(self.request),
             **kwargs,
         )

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from portfolio import services
 from portfolio.context_processors import current_organisation
-from portfolio.filters import ProjectFilter
+from portfolio.filters import ProjectFilter, several_organisations
 from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.hooks import project_states
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
@@ -78,6 +78,8 @@ class ProjectListView(LoginRequiredMixin, View):
             "page_obj": page,
             "sort": sort,
             "show_kill_reason": any(p.kill_reason for p in rows),
+            # Someone who sees one organisation needs no column repeating its name.
+            "one_organisation": not several_organisations(request),
             "projects": rows,
             "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),

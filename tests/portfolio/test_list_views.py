@@ -81,5 +81,5 @@ def test_owners_are_named_not_initialled(client, pm, org, executive):
     ProjectFactory(organisation=org, name="Invoice triage", pm=pm, decision_maker=executive)
     client.force_login(pm)
     html = client.get(LIST).content.decode()
-    assert re.search(r'<span class="owner-role">PM</span> Pat Manager', html)
+    assert re.search(r"Pat Manager <span class=\"owner-role\">PM</span>", html)
     assert "no business owner" in html
