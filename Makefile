@@ -6,16 +6,17 @@ export UV_PROJECT_ENVIRONMENT := .venv
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: help install demo run test test-fast lint format check-deploy bench bench-smoke bench-sweep system-deps clean
+.PHONY: help install demo run test test-fast lint format check-deploy bench bench-smoke bench-sweep screenshots system-deps clean
 
 help:
 	@echo "make demo          install, migrate, load the demo portfolio, run web + worker + beat"
 	@echo "make test          run the whole suite on throw-away PostgreSQL + Redis and Chromium"
 	@echo "make lint          ruff check and format, import contracts (lint-imports), types (mypy)"
 	@echo "make check-deploy  manage.py check --deploy under production settings"
-	@echo "make bench         every page at 20,000 projects under gunicorn + wrk, against two baselines (30-60 min)"
+	@echo "make bench         every page at 20,000 projects under gunicorn + wrk, against two baselines (about 15 min)"
 	@echo "make bench-smoke   the same at 300 projects, 1 s per URL; fails if a URL answers an error"
 	@echo "make bench-sweep   print the reminder sweep's figures at 10,000 and 100,000 projects"
+	@echo "make screenshots   every main page as each demo role sees it, 1366 and 390 px wide, into var/screenshots/"
 
 .tools/bin/uv:
 	@echo "→ installing uv into .tools/"
@@ -80,6 +81,10 @@ bench-smoke: install
 # SWEEP_SIZES=1000,5000 for a quicker run (default 10000,100000).
 bench-sweep: install system-deps
 	@bash scripts/with_services.sh $(PY) bench/sweep.py
+
+# Every main page as each demo role sees it, at 1366 and 390 px, into var/screenshots/.
+screenshots: install system-deps
+	@$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf var .venv .tools
