@@ -27,6 +27,9 @@ class ProjectScopedMixin(LoginRequiredMixin):
 
     project_url_kwarg = "project_pk"
     permission: Callable[[object, Project], bool] | None = None
+    # True: the project comes with its derived states (``with_states``), read in the same query
+    # for a page that shows them (its panels then read them from the row, not again).
+    project_with_states = False
 
     PROTECTED = {
         "get_project": "Use self.project: it is already looked up through the scope.",
@@ -48,10 +51,10 @@ class ProjectScopedMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_project(self) -> Project:
-        return get_object_or_404(
-            Project.objects.visible_to(self.request.user).with_people(),
-            pk=self.kwargs[self.project_url_kwarg],
-        )
+        projects = Project.objects.visible_to(self.request.user).with_people()
+        if self.project_with_states:
+            projects = projects.with_states()
+        return get_object_or_404(projects, pk=self.kwargs[self.project_url_kwarg])
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(project=self.project, **kwargs)

@@ -95,12 +95,11 @@ class ProjectListView(LoginRequiredMixin, View):
 
 class ProjectDetailView(ProjectScopedMixin, TemplateView):
     template_name = "portfolio/project_detail.html"
+    project_with_states = True
 
     def get_context_data(self, **kwargs):
         project = self.project
-        states = (
-            Project.objects.filter(pk=project.pk).with_states().values(*project_states.FIELDS).get()
-        )
+        states = {f: getattr(project, f) for f in project_states.FIELDS}
         return super().get_context_data(
             states=states,
             stage_changes=list(project.stage_changes.select_related("changed_by")),

@@ -332,6 +332,21 @@ def test_pages_run_a_fixed_number_of_queries(client, org, pm, executive, django_
             client.get(url)
 
 
+def test_the_project_page_runs_each_query_once(client, org, pm, executive):
+    """No statement twice: the panels share the project row (with its states), the charter
+    versions and the decisions the page loaded (issue 12)."""
+    project, _, _ = in_poc(org, pm, executive)
+    _grow(project, 5, pm, executive)
+    client.force_login(executive)
+    client.get(detail(project))  # warm the session
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(detail(project)).status_code == 200
+    statements = [re.sub(r"\b\d+\b", "N", q["sql"]) for q in ctx.captured_queries]
+    repeated = {s[:160] for s in statements if statements.count(s) > 1}
+    assert not repeated, repeated
+    assert len(statements) == 25
+
+
 def test_timeline_tells_the_story_newest_first_and_paginates(client, org, pm, executive):
     project, _, _ = in_poc(org, pm, executive)
     _grow(project, 30, pm, executive)
