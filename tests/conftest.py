@@ -173,3 +173,32 @@ def login(live_server, page):
         return page
 
     return _login
+
+
+# --- axe-core on the pages the browser tests visit ----------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.gatehouse_call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _axe_after_each_browser_test(request):
+    """After a browser test, axe-core checks the page it ended on, as the person left it: the
+    suite fails on a serious or critical violation. (A test that failed is not checked again;
+    the API docs are Swagger UI's page, not ours.) Tests that assert accessibility at other
+    moments call ``tests.axe.assert_accessible``."""
+    # Asked for before the test runs, so that the page is closed after this check, not before.
+    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
+    yield
+    if page is None or getattr(request.node, "gatehouse_call_failed", True):
+        return
+    if page.is_closed() or not page.url.startswith("http"):
+        return
+    if "/api/" in page.url:
+        return  # Swagger UI, a third party's page (its contrast and nesting are not ours)
+    from tests.axe import assert_accessible
+
+    assert_accessible(page)

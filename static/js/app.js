@@ -9,6 +9,9 @@
  *   refused form, no network) leaves the page as it was, with what was typed, and says so at
  *   the top of the form that sent it — unless the form says so itself (data-says-own-problems:
  *   the charter editor's autosaving sections, static/js/charter_editor.js).
+ * - a .table-wrap whose table is wider than the screen (it scrolls sideways) takes keyboard
+ *   focus, so it can be scrolled without a mouse; it is named by its table's caption or its
+ *   card's heading.
  */
 (function () {
   "use strict";
@@ -133,4 +136,28 @@
   }
   document.addEventListener("htmx:sendError", unreachable);
   document.addEventListener("htmx:timeout", unreachable);
+
+  function scrollableTablesFocusable(root) {
+    var wraps = (root.querySelectorAll ? root : document).querySelectorAll(".table-wrap");
+    Array.prototype.forEach.call(wraps, function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) wrap.setAttribute("tabindex", "0");
+        if (!wrap.hasAttribute("role")) wrap.setAttribute("role", "region");
+        if (!wrap.hasAttribute("aria-label") && !wrap.hasAttribute("aria-labelledby")) {
+          var card = wrap.closest(".card");
+          var name = wrap.querySelector("caption") || (card && card.querySelector("h2, h3"));
+          wrap.setAttribute("aria-label", name ? name.textContent.trim() : "Table");
+        }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    scrollableTablesFocusable(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    scrollableTablesFocusable(event.target.parentNode || document);
+  });
+  window.addEventListener("resize", function () {
+    scrollableTablesFocusable(document);
+  });
 })();
