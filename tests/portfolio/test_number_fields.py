@@ -120,5 +120,5 @@ def test_a_percentage_above_100_in_the_charter_is_refused_next_to_its_field(clie
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_metric_target_errors"' in html and PERCENT_ABOVE.format("855") in html
+    assert 'id="id_metric_target_error"' in html and PERCENT_ABOVE.format("855") in html
     assert 'value="61,5"' in html  # what was typed is kept
