@@ -42,6 +42,43 @@ SYSTEMS = (
     ("Data warehouse", "Data platform"),
     ("Case management", "Operations engineering"),
 )
+# What a project's name says it does, so that its metric, data and integration fit it ("Archive
+# OCR" measures extraction, not first-contact resolution): (words in the name, metrics, sources,
+# systems), each an index into the tuples above. The first kind whose word is in the name wins.
+KINDS = (
+    (
+        ("ocr", "extraction", "invoice", "document", "contract", "customs", "parcel", "pallet",
+         "translation", "alt-text", "classification", "reader"),
+        (3, 5), (2,), (3, 1),
+    ),
+    (
+        ("support", "ticket", "helpdesk", "call", "email", "chatbot", "contact", "routing",
+         "payroll", "query", "onboarding", "quote"),
+        (0, 4, 1), (0, 4), (0,),
+    ),
+    (
+        ("forecast", "prediction", "predictive", "eta", "nowcasting", "scoring", "churn", "lead",
+         "maintenance", "optimisation", "scheduling", "planning"),
+        (2,), (3, 1), (2,),
+    ),
+)  # fmt: skip
+# Anything else (anomalies, summaries, screening, search, drafting): fewer cases read by hand.
+OTHER_KIND = ((5, 1), (1, 2, 0), (3, 2))
+
+
+def _fitting(rng, name: str) -> tuple[tuple, tuple, tuple]:
+    """The metric, data source and integration of a project called ``name``."""
+    words = name.lower()
+    metrics, sources, systems = next(
+        (kind[1:] for kind in KINDS if any(w in words for w in kind[0])), OTHER_KIND
+    )
+    return (
+        METRICS[_pick(rng, metrics)],
+        SOURCES[_pick(rng, sources)],
+        SYSTEMS[_pick(rng, systems)],
+    )
+
+
 PROPOSED_STATES = ("draft", "review", "changes", "withdrawn", "approved", "none", "draft", "review")
 AMEND_EVERY = 3  # every third poc/pilot project has amended its approved charter
 STILL_DRAFTING_EVERY = 4  # one amendment in four is still a draft
@@ -76,7 +113,8 @@ def _content(project, rng, roster, *, sensitive: bool, gaps: bool) -> dict[str, 
         end = start + timedelta(days=1)
     deadline = start + (end - start) * 4 // 5
     decision = max(project.decision_date or end, deadline, start)
-    name, unit, direction, baseline, target, threshold = _pick(rng, METRICS)
+    metric, (source, source_owner), (system, team) = _fitting(rng, project.name)
+    name, unit, direction, baseline, target, threshold = metric
     everyone = roster["pm"] + roster["executive"] + roster["viewer"]
     executives = roster["executive"]
     people = {
@@ -89,8 +127,6 @@ def _content(project, rng, roster, *, sensitive: bool, gaps: bool) -> dict[str, 
         if project.decision_maker in executives
         else _pick(rng, executives),
     }
-    source, source_owner = _pick(rng, SOURCES)
-    system, team = _pick(rng, SYSTEMS)
     base_cost = Decimal(rng.choice((400, 900, 1500, 3200)))
     return {
         "problem": _pick(rng, PROBLEMS),
@@ -157,8 +193,14 @@ def _sign_all(version, at: datetime, *, leave_out: int = 0) -> None:
 
 
 def _backdate(version, *, created: datetime, submitted: datetime | None) -> None:
+    """Date a version as its story says, never before its project was registered: a charter
+    is written for a project that exists."""
     from .models import CharterVersion
 
+    registered = version.charter.project.created_at
+    created = max(created, registered)
+    if submitted is not None:
+        submitted = max(submitted, created)
     CharterVersion.objects.filter(pk=version.pk).unaudited_update(
         created_at=created, updated_at=submitted or created, submitted_at=submitted
     )

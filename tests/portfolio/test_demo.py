@@ -182,3 +182,23 @@ def test_every_project_carries_the_inputs_of_its_states_as_its_history_says(demo
     assert stale == []
     assert sum(r["latest_metric"] is not None for r in rows) >= 20
     assert sum(r["kill_threshold"] is not None for r in rows) >= 40
+
+
+def test_each_charter_fits_its_project_and_comes_after_it(demo):
+    """A project that reads documents measures extraction, a forecast measures forecast error,
+    and no charter is dated before its project was registered."""
+    from django.db.models import F
+
+    from charters.models import CharterVersion
+
+    versions = CharterVersion.objects.select_related("charter__project")
+    assert versions.count() >= 40
+    for v in versions:
+        name = v.charter.project.name.lower()
+        if "ocr" in name or "extraction" in name:
+            assert v.metric_name in ("Extraction F1", "Manual review rate", ""), (name, v)
+        if "forecast" in name:
+            assert v.metric_name in ("Forecast error (MAPE)", ""), (name, v)
+    early = versions.filter(created_at__lt=F("charter__project__created_at"))
+    assert list(early.values_list("charter__project__name", flat=True)) == []
+    assert not versions.filter(submitted_at__lt=F("created_at")).exists()
