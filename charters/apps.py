@@ -22,6 +22,12 @@ class ChartersConfig(AppConfig):
             template="charters/partials/home_panel.html",
             context=panels.home_panel,
         )
+        home_panels.register(
+            "my-charters",
+            order=15,
+            template="charters/partials/pm_home_panel.html",
+            context=panels.pm_home_panel,
+        )
         project_badges.register("charter", order=10, badges=panels.list_badges)
 
         from . import drilldown

@@ -47,6 +47,36 @@ def home_panel(request) -> dict | None:
     return {"versions": versions}
 
 
+def pm_home_panel(request) -> dict | None:
+    """A PM's charters in progress: how complete each draft is and what it still needs, or whose
+    signatures an in-review version waits for."""
+    versions, count = selectors.pm_open_versions(request.user)
+    if not versions:
+        return None
+    # Who may be named in each organisation, read once for every draft shown.
+    members, executives = selectors.members_and_executives(
+        {v.charter.project.organisation_id for v in versions}
+    )
+    rows = []
+    for version in versions:
+        if version.status == Status.DRAFT:
+            org = version.charter.project.organisation_id
+            missing = selectors.missing_items(
+                version, members=members[org], executives=executives[org]
+            )
+            rows.append(
+                {
+                    "version": version,
+                    "complete": selectors.completeness(version),
+                    "missing": len(missing),
+                }
+            )
+        else:
+            waiting = [r for r in selectors.signature_status(version) if not r["signature"]]
+            rows.append({"version": version, "waiting": waiting})
+    return {"rows": rows, "count": count}
+
+
 def list_badges(projects) -> dict[int, list[Badge]]:
     """Goalposts moved and risk flags for one page of the project list: four queries."""
     goalposts = selectors.goalposts_for_projects(projects)

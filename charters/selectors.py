@@ -238,6 +238,41 @@ def roles_to_sign(version: CharterVersion, user) -> list[str]:
     ]
 
 
+PM_CHARTERS_SHOWN = 5
+
+
+def members_and_executives(organisation_ids) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """({organisation id: member ids}, {organisation id: executive ids}) in one query."""
+    members: dict[int, set[int]] = {o: set() for o in organisation_ids}
+    executives: dict[int, set[int]] = {o: set() for o in organisation_ids}
+    for org_id, user_id, role in Membership.objects.filter(
+        organisation_id__in=list(members)
+    ).values_list("organisation_id", "user_id", "role"):
+        members[org_id].add(user_id)
+        if role == Role.EXECUTIVE:
+            executives[org_id].add(user_id)
+    return members, executives
+
+
+def pm_open_versions(user, *, limit: int = PM_CHARTERS_SHOWN) -> tuple[list[CharterVersion], int]:
+    """The charters a PM is writing or has sent for signature — draft or in-review versions of
+    projects visible to them where they are the PM — most recently changed first: the first
+    ``limit`` with what a page shows, and how many there are. Fixed queries."""
+    if not getattr(user, "is_authenticated", False):
+        return [], 0
+    open_versions = scope(
+        CharterVersion.objects.filter(status__in=[Status.DRAFT, Status.IN_REVIEW]),
+        user,
+        "charter__project__organisation",
+    ).filter(charter__project__pm=user)
+    shown = list(
+        versions_full()
+        .filter(pk__in=open_versions.values("pk"))
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return shown, (open_versions.count() if shown else 0)
+
+
 def awaiting_signature(user):
     """Versions in review, visible to ``user``, where they are a required signer who has not
     signed. Three queries, whatever the number of versions."""
