@@ -308,17 +308,9 @@ def _charter_facts(facts: dict[int, ProjectFacts]) -> None:
         for v in versions:
             project_id = v.charter.project_id
             latest_numbers[project_id] = max(v.number, latest_numbers.get(project_id, 0))
-    members: dict[int, set[int]] = {}
-    executives: dict[int, set[int]] = {}
-    for f in facts.values():
-        members.setdefault(f.project.organisation_id, set())
-        executives.setdefault(f.project.organisation_id, set())
-    for org_id, user_id, role in Membership.objects.filter(
-        organisation_id__in=list(members)
-    ).values_list("organisation_id", "user_id", "role"):
-        members[org_id].add(user_id)
-        if role == Role.EXECUTIVE:
-            executives[org_id].add(user_id)
+    members, executives = cs.members_and_executives(
+        {f.project.organisation_id for f in facts.values()}
+    )
     for v in versions:
         f = facts[v.charter.project_id]
         if v.status == Status.APPROVED and (f.approved is None or v.number > f.approved.number):
