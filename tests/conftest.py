@@ -184,21 +184,43 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+AXE_CHECKED = {"tests": 0, "pages": 0}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AXE_CHECKED["tests"]:
+        terminalreporter.write_line(
+            f"axe-core: {AXE_CHECKED['pages']} pages checked as they were sent, and the last "
+            f"page of each of {AXE_CHECKED['tests']} browser tests as it was left"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _axe_after_each_browser_test(request):
-    """After a browser test, axe-core checks the page it ended on, as the person left it: the
-    suite fails on a serious or critical violation. (A test that failed is not checked again;
-    the API docs are Swagger UI's page, not ours.) Tests that assert accessibility at other
-    moments call ``tests.axe.assert_accessible``."""
-    # Asked for before the test runs, so that the page is closed after this check, not before.
-    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
-    yield
-    if page is None or getattr(request.node, "gatehouse_call_failed", True):
+    """axe-core checks every page a browser test visits (tests/axe.py): each HTML document the
+    browser was sent, and the page the test ended on as the person left it. The suite fails on
+    a serious or critical violation. A test that failed is not checked again. Tests that open a
+    second browser context attach a ``tests.axe.Recorder`` to it; tests that assert
+    accessibility at other moments call ``tests.axe.assert_accessible``."""
+    if "page" not in request.fixturenames:
+        yield
         return
-    if page.is_closed() or not page.url.startswith("http"):
-        return
-    if "/api/" in page.url:
-        return  # Swagger UI, a third party's page (its contrast and nesting are not ours)
-    from tests.axe import assert_accessible
+    from tests import axe
 
-    assert_accessible(page)
+    recorder = axe.Recorder().attach(request.getfixturevalue("context"))
+    request.node.gatehouse_axe = recorder
+    # Asked for before the test runs, so that the page is closed after these checks, not before.
+    page = request.getfixturevalue("page")
+    yield
+    if getattr(request.node, "gatehouse_call_failed", True):
+        return
+    if not page.is_closed() and page.url.startswith("http") and axe.ours(page.url):
+        axe.assert_accessible(page)
+    found = axe.check_documents(
+        request.getfixturevalue("browser"), list(recorder.documents.values())
+    )
+    AXE_CHECKED["pages"] += len(recorder.documents)
+    AXE_CHECKED["tests"] += 1
+    assert not found, "axe-core found serious violations on pages this test visited:\n" + (
+        axe.found_described(found)
+    )

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portfolio.models import Stage
-from tests.axe import assert_accessible
+from tests.axe import Recorder, assert_accessible, check_documents, found_described
 from tests.conftest import PASSWORD
 from tests.factories import ProjectFactory, UserFactory
 
@@ -98,7 +98,9 @@ def test_a_shared_link_shows_the_same_list_to_two_partners(
     shared = page.url
     expect(page.locator("#project-results caption")).to_have_text("4 projects")
 
-    other = browser.new_context().new_page()
+    second_browser = browser.new_context()
+    visited = Recorder().attach(second_browser)
+    other = second_browser.new_page()
     other.goto(f"{live_server.url}/accounts/login/")
     other.get_by_label("Email").fill(second.email)
     other.get_by_label("Password").fill(PASSWORD)
@@ -109,3 +111,6 @@ def test_a_shared_link_shows_the_same_list_to_two_partners(
     other.goto(shared)
     expect(other.locator("#project-results caption")).to_have_text("4 projects")
     expect(other.get_by_label("Organisation", exact=True).last).to_have_value(str(org.pk))
+    found = check_documents(browser, list(visited.documents.values()))
+    assert not found, found_described(found)
+    second_browser.close()
