@@ -267,16 +267,16 @@ def _check_date(
         errors[field] = [f"The {what} cannot be in the past."]
     elif value > limit:
         errors[field] = [
-            f"The {what} can be at most a year ahead: give a date by {limit:%d %b %Y}."
+            f"The {what} can be at most a year ahead: give a date by {limit:%-d %b %Y}."
         ]
     elif timebox_start and value < timebox_start:
         errors[field] = [
-            f"The {what} cannot be before the timebox starts ({timebox_start:%d %b %Y})."
+            f"The {what} cannot be before the timebox starts ({timebox_start:%-d %b %Y})."
         ]
 
 
 def kill_pending_message(since: date | None) -> str:
-    when = f" on {since:%d %b %Y}" if since else ""
+    when = f" on {since:%-d %b %Y}" if since else ""
     return (
         f"This PoC is kill pending: its kill deadline passed{when} without the metric reaching "
         "the sign-off threshold. Kill it, or extend it with a reason."
@@ -351,7 +351,7 @@ def validate_outcome(
         elif current is not None and new_kill_deadline <= current:
             errors["new_kill_deadline"] = [
                 "An extension gives more time: the new kill deadline must be later than the "
-                f"current one ({current:%d %b %Y})."
+                f"current one ({current:%-d %b %Y})."
             ]
         else:
             _check_date(
