@@ -186,8 +186,8 @@ def _extension(project, gate, today) -> bool:
     return True
 
 
-def _readings(project, version, rng, today, scenario: str) -> int:
-    """Metric readings from the timebox start to today that tell ``scenario``."""
+def _readings(project, version, rng, today, scenario: str, until=None) -> int:
+    """Metric readings from the timebox start to today (or ``until``) that tell ``scenario``."""
     from decisions.models import Measurement, MeasurementSource
     from portfolio.querysets import write_history
 
@@ -196,7 +196,7 @@ def _readings(project, version, rng, today, scenario: str) -> int:
     if base is None or threshold is None or version.timebox_start is None:
         return 0
     start = version.timebox_start
-    end = min(today, version.kill_deadline or today)
+    end = min(today, version.kill_deadline or today, until or today)
     span = max((end - start).days, 4)
     n = rng.randint(4, 8)
     reach = {"met": Decimal("1.08"), "short": Decimal("0.7")}[scenario]
@@ -370,6 +370,7 @@ def extend(result) -> dict[str, int]:
                 if rng.random() < 0.4:
                     _mark_quality(project, _aware(today - timedelta(days=rng.randint(1, 10))))
             Project.objects.filter(pk=project.pk).unaudited_update(updated_at=project.updated_at)
+        counts["readings"] += _closed_readings(result, [p.pk for p, _ in entries], measured)
         counts["featured"] = _featured(result, today)
         _backdate_story([p.pk for p, _ in entries])
     result.log(
@@ -378,6 +379,49 @@ def extend(result) -> dict[str, int]:
         f"{counts['readings']} metric readings, featured gates ready: {counts['featured']}."
     )
     return counts
+
+
+# Kills that came from the numbers: the PoC's readings fell short of the threshold. Other
+# kills (no production owner, the sponsor changed direction, compliance…) may have met it.
+SHORT_OF_THE_METRIC = ("metric_not_reached", "decision_lapsed", "business_case_not_made")
+
+
+def _closed_readings(result, project_ids, measured) -> int:
+    """The readings of projects that are over: a graduated project's reached its threshold
+    before it went live; a killed one's tell why it was killed. Dated within the charter's
+    timebox, before the project went live or was killed."""
+    from charters.models import CharterVersion
+    from portfolio.models import Project
+
+    versions = {
+        v.charter.project_id: v
+        for v in CharterVersion.objects.filter(
+            charter__project_id__in=project_ids, approved_at__isnull=False
+        )
+        .select_related("charter")
+        .order_by("number")
+    }
+    made = 0
+    closed = Project.objects.filter(pk__in=project_ids, stage__in=["production", "killed"])
+    for project in closed.select_related("pm", "organisation").order_by("pk"):
+        version = versions.get(project.pk)
+        if project.pk in measured or version is None or project.pm is None:
+            continue
+        rng = result.rng(f"decisions:closed:{project.organisation.slug}:{project.slug}")
+        if project.stage == "production":
+            scenario, until = "met", project.production_reached_at
+        else:
+            short = project.kill_reason in SHORT_OF_THE_METRIC
+            scenario = "short" if short or rng.random() < 0.3 else "met"
+            until = project.killed_at
+        began = project.poc_started_at
+        if until is None or began is None or version.timebox_start is None:
+            continue  # killed at the charter gate: its PoC never began, nothing was measured
+        if until.date() <= max(version.timebox_start, began.date()):
+            continue
+        made += _readings(project, version, rng, result.today, scenario, until=until.date())
+        Project.objects.filter(pk=project.pk).unaudited_update(updated_at=project.updated_at)
+    return made
 
 
 def _featured(result, today) -> int:

@@ -215,8 +215,8 @@ def _plan_project(
         ]
         tb_start, tb_end, decision = pilot_at, live - timedelta(days=rng.randint(0, 10)), live
         last_event = live
-    else:  # killed, mostly at the graduation gate
-        died_in = rng.choices(("proposed", "poc", "pilot", "production"), (15, 60, 20, 5))[0]
+    else:  # killed at one of its gates, mostly the graduation gate (production has no gate)
+        died_in = rng.choices(("proposed", "poc", "pilot"), (15, 60, 25))[0]
         killed = days_ago(rng.randint(3, 260))
         path = ["proposed", "poc", "pilot", "production"]
         steps = path[1 : path.index(died_in) + 1]

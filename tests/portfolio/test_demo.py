@@ -202,3 +202,50 @@ def test_each_charter_fits_its_project_and_comes_after_it(demo):
     early = versions.filter(created_at__lt=F("charter__project__created_at"))
     assert list(early.values_list("charter__project__name", flat=True)) == []
     assert not versions.filter(submitted_at__lt=F("created_at")).exists()
+
+
+def test_every_killed_project_of_the_demo_was_killed_by_a_recorded_decision(demo):
+    """The graveyard tells its stories whole: a kill at a gate, with its date and its reason
+    (a project is killed at one of its gates; production has none)."""
+    from decisions.models import Decision
+
+    killed = Project.objects.filter(stage=Stage.KILLED)
+    assert killed.count() >= 10
+    assert not killed.filter(killed_at__isnull=True).exists()
+    assert not killed.filter(kill_reason="").exists()
+    decided = set(Decision.objects.filter(outcome="kill").values_list("project_id", flat=True))
+    assert set(killed.values_list("pk", flat=True)) <= decided
+    assert not StageChange.objects.filter(from_stage=Stage.PRODUCTION).exists()
+
+
+def test_graduated_and_killed_projects_of_the_demo_show_what_their_poc_measured(demo):
+    """A graduated project's readings reached its threshold; a project killed for its numbers
+    fell short. Every reading is dated before the project went live or was killed."""
+    from decisions.models import Measurement
+
+    def beyond(project, value) -> bool:
+        if project.kill_direction == "higher":
+            return value >= project.kill_threshold
+        return value <= project.kill_threshold
+
+    graduated = Project.objects.filter(stage=Stage.PRODUCTION, kill_threshold__isnull=False)
+    for_the_numbers = Project.objects.filter(
+        stage=Stage.KILLED,
+        kill_reason__in=["metric_not_reached", "decision_lapsed"],
+        kill_threshold__isnull=False,
+    )
+    assert graduated.exists() and for_the_numbers.exists()
+    for project in [*graduated, *for_the_numbers]:
+        readings = list(
+            Measurement.objects.filter(project=project, kind="metric").order_by("measured_at")
+        )
+        assert readings or project.poc_started_at is None, project.name
+        if not readings:
+            continue
+        left = project.production_reached_at or project.killed_at
+        assert readings[0].measured_at.date() >= project.poc_started_at.date(), project.name
+        assert readings[-1].measured_at <= left, project.name
+        assert project.latest_metric == readings[-1].value, project.name
+        assert beyond(project, readings[-1].value) == (project.stage == Stage.PRODUCTION), (
+            project.name
+        )
