@@ -20,3 +20,9 @@ def test_the_kill_condition_sentence_writes_the_day_without_a_leading_zero():
         deadline=date(2026, 11, 1),
     )
     assert kill.sentence == "Routing accuracy ≥ 75 % by 1 Nov 2026"
+
+
+def test_the_decision_rules_write_their_dates_the_same_way():
+    from decisions.rules import kill_pending_message
+
+    assert "passed on 5 Nov 2026 without" in kill_pending_message(date(2026, 11, 5))
