@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.decisions.helpers import in_poc
 
@@ -43,3 +45,32 @@ def test_a_160_character_name_stays_inside_the_viewport(
             page.screenshot(path=f"/tmp/shots/long-{width}-{name}.png", full_page=True)
         wider = page.evaluate(WIDER_THAN_THE_VIEWPORT)
         assert scroll_width <= width, f"{path} is {scroll_width} px wide at {width} px: {wider}"
+
+
+@pytest.mark.parametrize("width", [1000, 390])
+def test_the_charter_editor_keeps_its_outline_and_fits_narrow_screens(
+    live_server, login, project, pm, width
+):
+    """Narrower than three columns the outline becomes a row of section chips above the
+    sections (on a phone, one row that scrolls sideways); the page never scrolls sideways, and
+    the charter as a document puts each label above its value instead of squeezing it."""
+    from tests.charters import helpers
+
+    helpers.complete_draft(project)
+    page = login(pm)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/edit/")
+    outline = page.get_by_role("navigation", name="Charter sections")
+    expect(outline).to_be_visible()
+    outline.get_by_role("link", name="Success metric").click()
+    expect(page).to_have_url(re.compile(r"#section-metric$"))
+    wider = page.evaluate(WIDER_THAN_THE_VIEWPORT)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wider
+
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/")
+    value = page.locator(".charter-dl dd").first
+    label = page.locator(".charter-dl dt").first
+    if width < 600:
+        assert value.bounding_box()["y"] > label.bounding_box()["y"]  # below its label
+    assert value.bounding_box()["width"] > 250
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
