@@ -361,6 +361,37 @@ def _amend(charter, approved, rng, by, approved_at, *, drafting: bool) -> str:
     return "amended"
 
 
+def _featured_pm_drafting(projects, *, rng) -> bool:
+    """The PM a visitor logs in as has a charter of their own in progress: when the turn of
+    states gave them none, their first PoC's approved charter is being amended (a lower bar
+    being drafted, the goalposts about to move). True when one was started."""
+    from portfolio.demo import DEMO_DOMAIN
+    from portfolio.models import Project
+
+    from .models import CharterVersion, Status
+
+    pm = f"pm@{DEMO_DOMAIN}"
+    mine = CharterVersion.objects.filter(
+        charter__project__in=[p.pk for p in projects], charter__project__pm__email=pm
+    )
+    if mine.filter(status=Status.DRAFT).exists():
+        return False
+    approved = (
+        mine.filter(status=Status.APPROVED, charter__project__stage="poc")
+        .exclude(charter__versions__status=Status.IN_REVIEW)
+        .select_related("charter__project__pm")
+        .order_by("charter__project_id", "-number")
+        .first()
+    )
+    if approved is None:
+        return False
+    project = approved.charter.project
+    updated_at = project.updated_at
+    _amend(approved.charter, approved, rng, project.pm, approved.approved_at, drafting=True)
+    Project.objects.filter(pk=project.pk).unaudited_update(updated_at=updated_at)
+    return True
+
+
 def extend(result) -> dict[str, int]:
     """Add charters to the demo projects that have none. Returns how many per state."""
     from portfolio.models import Project
@@ -399,6 +430,8 @@ def extend(result) -> dict[str, int]:
         state = _one(project, rng, roster, log, slot)
         if state != "none":
             counts[state] = counts.get(state, 0) + 1
+    if _featured_pm_drafting(projects, rng=result.rng("charters:featured-pm")):
+        counts["amending"] = counts.get("amending", 0) + 1
     log(
         "Demo charters: "
         + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing new")

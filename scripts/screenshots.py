@@ -32,6 +32,7 @@ PEOPLE = (
     ("viewer", "viewer@gatehouse.demo"),
 )
 # (page label, path); "{project}" is a project the person may see, found on the project list.
+# The charter editor is added for whoever has a draft linked from their home page.
 PAGES = (
     ("home", "/"),
     ("projects", "/projects/"),
@@ -129,7 +130,13 @@ def shoot(base: str, password: str) -> list[Path]:
             project = link.get_attribute("href") if link.count() else "/projects/"
             match = re.search(r"/projects/(\d+)/", project or "")
             project_id = match.group(1) if match else "0"
-            for name, path in PAGES:
+            pages = list(PAGES)
+            # A PM's home links to the charters they are drafting: the editor is shot too.
+            page.goto(f"{base}/")
+            editor = page.locator('a[href$="/charter/edit/"]').first
+            if editor.count():
+                pages.append(("charter-editor", editor.get_attribute("href") or "/"))
+            for name, path in pages:
                 url = base + path.format(project=project, project_id=project_id)
                 for width in WIDTHS:
                     page.set_viewport_size({"width": width, "height": HEIGHT[width]})

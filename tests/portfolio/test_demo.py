@@ -249,3 +249,16 @@ def test_graduated_and_killed_projects_of_the_demo_show_what_their_poc_measured(
         assert beyond(project, readings[-1].value) == (project.stage == Stage.PRODUCTION), (
             project.name
         )
+
+
+def test_the_demo_pm_has_a_charter_of_their_own_being_drafted(demo):
+    """Whoever logs in as the demo PM finds, on their home page, a charter they are writing."""
+    from charters.selectors import pm_open_versions
+    from portfolio.models import User
+
+    pm = User.objects.get(email="pm@gatehouse.demo")
+    shown, count = pm_open_versions(pm)
+    assert any(v.status == "draft" for v in shown), [
+        (v.charter.project.name, v.status) for v in shown
+    ]
+    assert count == len(shown)
