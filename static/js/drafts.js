@@ -113,20 +113,29 @@
     if (note) note.remove();
   }
 
-  function notice(form) {
+  function notice(form, savedSince) {
     if (form.querySelector(".draft-restored")) return;
     var note = document.createElement("div");
-    note.className = "alert alert-info draft-restored";
+    note.className = "alert draft-restored " + (savedSince ? "alert-warning" : "alert-info");
     note.setAttribute("role", "status");
-    note.innerHTML =
-      "<span>Restored what you typed here but had not saved yet. Save to keep it.</span> ";
+    var text = document.createElement("span");
+    text.textContent = savedSince
+      ? "Restored what you typed here but had not saved yet. This has been saved since you " +
+        "started typing (from another tab, or by someone else): saving now replaces that. " +
+        "Check before you save, or discard your changes to see what is saved."
+      : "Restored what you typed here but had not saved yet. Save to keep it.";
+    note.appendChild(text);
+    note.appendChild(document.createTextNode(" "));
     var button = document.createElement("button");
     button.type = "button";
     button.className = "btn btn-small";
     button.textContent = "Discard my changes";
     button.addEventListener("click", function () {
+      // Back to what the server has now (read when the page was built), which is what the
+      // copy was started from unless somebody saved since.
       var entry = load(form);
-      if (entry && entry.original) write(form, entry.original);
+      var saved = form._draftOriginal || (entry && entry.original);
+      if (saved) write(form, saved);
       discard(form);
     });
     note.appendChild(button);
@@ -187,8 +196,11 @@
       if (entry && entry.values && same(entry.values, form._draftOriginal)) {
         store.removeItem(k); // the server has it already (saved before the page was left)
       } else if (entry && entry.values) {
+        // What the page had when the typing began is no longer what the server has: somebody
+        // saved in between, and saving the copy would replace their work. Say so.
+        var savedSince = !!entry.original && !same(entry.original, form._draftOriginal);
         write(form, entry.values);
-        notice(form);
+        notice(form, savedSince);
       }
     });
   }

@@ -273,6 +273,39 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     expect(page.locator(".draft-restored")).to_have_count(0)
 
 
+def test_a_restored_copy_says_so_when_the_section_was_saved_since_it_was_typed(
+    live_server, login, project, pm
+):
+    """Typed offline, then the same section saved from elsewhere: the restored copy warns that
+    saving it would replace that, and discarding it shows what is saved now."""
+    from charters import services
+    from tests.charters import helpers
+
+    version = helpers.draft(project)
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/{project.pk}/charter/edit/")
+    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    problem = page.locator("#section-problem")
+    problem.get_by_label("Problem", exact=True).fill("Typed on the train, never sent.")
+    expect(problem.get_by_role("alert")).to_contain_text("Not saved")
+
+    # Meanwhile the same section is saved from another tab.
+    services.charter_save_sections(
+        version=version, data={"problem": "Saved from the office."}, by=pm
+    )
+    page.reload()
+    page.unroute("**/sections/problem/")
+    problem = page.locator("#section-problem")
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value(
+        "Typed on the train, never sent."
+    )
+    expect(problem.locator(".draft-restored")).to_contain_text("saved since you started typing")
+    problem.get_by_role("button", name="Discard my changes").click()
+    expect(problem.get_by_label("Problem", exact=True)).to_have_value("Saved from the office.")
+    page.reload()
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+
 def test_a_refused_section_sent_with_htmx_is_a_422_shown_in_place_with_what_was_typed(
     live_server, login, project, pm
 ):
