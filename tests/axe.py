@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import axe_playwright_python
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Request as BrowserRequest
 
@@ -30,9 +29,12 @@ _AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_
 
 
 def axe_serious(page: Page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    results = Axe().run(page)
-    return [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+    """axe-core's serious and critical violations on the page as it is now (axe-core is put in
+    the page first, unless an init script already did)."""
+    if not page.evaluate("!!window.axe"):
+        page.evaluate(_AXE_SOURCE)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v["impact"] in SERIOUS]
 
 
 def described(violations: list[dict]) -> str:
@@ -126,8 +128,7 @@ def check_documents(browser: Browser, documents: list[tuple[str, str]]) -> dict[
         for url, html in documents:
             current.update(url=url, html=html)
             page.goto(url, wait_until="load")
-            results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            violations = [v for v in results["violations"] if v["impact"] in SERIOUS]
+            violations = axe_serious(page)
             if violations:
                 found[url] = violations
             else:

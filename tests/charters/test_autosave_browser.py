@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.axe import axe_serious
 from tests.charters import helpers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -140,11 +140,9 @@ def test_a_refused_save_click_puts_the_focus_on_the_first_error_and_marks_the_ou
 
 
 def serious(page: Page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
-        for v in violations
-        if v["impact"] in ("serious", "critical")
+        for v in axe_serious(page)
     ]
 
 

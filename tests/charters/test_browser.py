@@ -215,6 +215,14 @@ def test_pm_writes_signers_sign_and_an_amendment_moves_the_goalposts(
     expect(page.get_by_test_id("diff")).to_contain_text("Sign-off threshold")
 
 
+PROBLEM_SAVES = "**/sections/problem/"
+
+
+def problem_saves_fail(page) -> None:
+    """The problem section's saves do not get through, as when offline (until unrouted)."""
+    page.route(PROBLEM_SAVES, lambda route: route.abort("connectionfailed"))
+
+
 def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discarded(
     live_server, login, project, pm
 ):
@@ -225,7 +233,7 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     editor = f"{live_server.url}/projects/{project.pk}/charter/edit/"
     page.goto(editor)
     # The editor saves as the person types; here the saves do not get through (as offline).
-    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    problem_saves_fail(page)
     problem = page.locator("#section-problem")
     problem.get_by_label("Problem", exact=True).fill("Invoices wait three days for triage.")
     data = page.locator("#section-data")
@@ -233,7 +241,7 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     expect(problem.get_by_role("alert")).to_contain_text("Not saved")
 
     page.reload()
-    page.unroute("**/sections/problem/")
+    page.unroute(PROBLEM_SAVES)
     problem = page.locator("#section-problem")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Invoices wait three days for triage."
@@ -259,10 +267,10 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     )
 
     # A second thought, not saved (offline again), then discarded: the saved text comes back.
-    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    problem_saves_fail(page)
     problem.get_by_label("Problem", exact=True).fill("Something I will regret")
     page.reload()
-    page.unroute("**/sections/problem/")
+    page.unroute(PROBLEM_SAVES)
     problem = page.locator("#section-problem")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value("Something I will regret")
     problem.get_by_role("button", name="Discard my changes").click()
@@ -284,7 +292,7 @@ def test_a_restored_copy_says_so_when_the_section_was_saved_since_it_was_typed(
     version = helpers.draft(project)
     page = login(pm)
     page.goto(f"{live_server.url}/projects/{project.pk}/charter/edit/")
-    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    problem_saves_fail(page)
     problem = page.locator("#section-problem")
     problem.get_by_label("Problem", exact=True).fill("Typed on the train, never sent.")
     expect(problem.get_by_role("alert")).to_contain_text("Not saved")
@@ -294,7 +302,7 @@ def test_a_restored_copy_says_so_when_the_section_was_saved_since_it_was_typed(
         version=version, data={"problem": "Saved from the office."}, by=pm
     )
     page.reload()
-    page.unroute("**/sections/problem/")
+    page.unroute(PROBLEM_SAVES)
     problem = page.locator("#section-problem")
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Typed on the train, never sent."
@@ -373,17 +381,17 @@ def test_when_a_save_gets_no_usable_answer_the_form_says_so_and_keeps_what_was_t
     problem = page.locator("#section-problem")
     problem.get_by_label("Problem", exact=True).fill("Invoices wait three days for triage.")
 
-    page.route("**/sections/problem/", lambda route: route.abort("connectionfailed"))
+    problem_saves_fail(page)
     save(problem, "Save problem and hypothesis")
     # The section says it itself (static/js/charter_editor.js), once: not also app.js's note.
     expect(problem.get_by_role("alert")).to_have_text(
         "Not saved — check your connection; your text is kept."
     )
     expect(page.locator("[data-htmx-problem]")).to_have_count(0)
-    page.unroute("**/sections/problem/")
+    page.unroute(PROBLEM_SAVES)
 
     page.route(
-        "**/sections/problem/",
+        PROBLEM_SAVES,
         lambda route: route.fulfill(status=500, body="<h1>Server Error (500)</h1>"),
     )
     save(problem, "Save problem and hypothesis")
@@ -396,7 +404,7 @@ def test_when_a_save_gets_no_usable_answer_the_form_says_so_and_keeps_what_was_t
     )
     expect(page.get_by_text("Server Error (500)")).to_have_count(0)  # not swapped in
     shoot(page, "charter-save-failed")
-    page.unroute("**/sections/problem/")
+    page.unroute(PROBLEM_SAVES)
 
     save(problem, "Save problem and hypothesis")
     expect(page.locator("#section-problem").get_by_role("status")).to_have_text("Saved")
