@@ -59,13 +59,39 @@
     return values;
   }
 
+  // What the server put in the page, whatever was typed since: the HTML's own values.
+  function served(form) {
+    var values = {};
+    fields(form).forEach(function (el) {
+      if (el.type === "checkbox") {
+        values[el.name] = el.defaultChecked;
+      } else if (el.type === "radio") {
+        if (el.defaultChecked) values[el.name] = el.value;
+      } else if (el.options) {
+        var chosen = Array.prototype.filter.call(el.options, function (o) {
+          return o.defaultSelected;
+        });
+        if (el.multiple) {
+          values[el.name] = chosen.map(function (o) { return o.value; });
+        } else {
+          // With no option marked, a list box shows its first one.
+          var shown = chosen.length ? chosen[chosen.length - 1] : el.options[0];
+          values[el.name] = shown ? shown.value : "";
+        }
+      } else {
+        values[el.name] = el.defaultValue;
+      }
+    });
+    return values;
+  }
+
   function same(a, b) {
     return JSON.stringify(a) === JSON.stringify(b);
   }
 
-  function write(form, values) {
+  function write(form, values, keep) {
     fields(form).forEach(function (el) {
-      if (!(el.name in values)) return;
+      if (!(el.name in values) || (keep && keep[el.name])) return;
       var v = values[el.name];
       if (el.type === "checkbox") {
         el.checked = !!v;
@@ -183,25 +209,37 @@
       var k = key(form);
       var answered = sentByHtmx[k];
       delete sentByHtmx[k];
-      if (pending.take(k) || answered) {
-        if (!hasErrors(form)) {
-          store.removeItem(k); // saved: the server has it
-          // What is typed from now on is kept again, against what the server has.
-          form._draftOriginal = read(form);
-          return;
+      // Compare with what the server sent, not with what the fields hold now: on a slow
+      // connection this script can arrive after the person has started typing, and what they
+      // typed since the page came must neither be overwritten nor missed.
+      var server = served(form);
+      form._draftOriginal = server;
+      var now = read(form);
+      var typed = {};
+      Object.keys(now).forEach(function (name) {
+        if (!same(now[name], server[name])) typed[name] = true;
+      });
+      var typedSinceLoad = Object.keys(typed).length > 0;
+      var entry = load(form);
+      if ((pending.take(k) || answered) && !hasErrors(form)) {
+        entry = null; // saved: the server has it
+        store.removeItem(k);
+      } else if (entry && entry.values && same(entry.values, server)) {
+        entry = null; // the server has it already (saved before the page was left)
+        store.removeItem(k);
+      }
+      if (entry && entry.values) {
+        var restores = Object.keys(entry.values).some(function (name) {
+          return !typed[name] && name in server && !same(entry.values[name], server[name]);
+        });
+        write(form, entry.values, typed);
+        if (restores) {
+          // What the page had when the typing began is no longer what the server has:
+          // somebody saved in between, and saving the copy would replace their work. Say so.
+          notice(form, !!entry.original && !same(entry.original, server));
         }
       }
-      form._draftOriginal = read(form);
-      var entry = load(form);
-      if (entry && entry.values && same(entry.values, form._draftOriginal)) {
-        store.removeItem(k); // the server has it already (saved before the page was left)
-      } else if (entry && entry.values) {
-        // What the page had when the typing began is no longer what the server has: somebody
-        // saved in between, and saving the copy would replace their work. Say so.
-        var savedSince = !!entry.original && !same(entry.original, form._draftOriginal);
-        write(form, entry.values);
-        notice(form, savedSince);
-      }
+      if (typedSinceLoad) save(form);
     });
   }
 

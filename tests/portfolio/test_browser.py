@@ -121,6 +121,50 @@ def test_pm_registers_a_poc_fixing_a_mistake_without_losing_input(
     assert project.decision_maker == executive and project.pm == pm
 
 
+def test_what_is_typed_before_the_page_script_arrives_is_neither_overwritten_nor_lost(
+    live_server, login, pm, executive
+):
+    """On a slow connection the form can be typed in before drafts.js has run. Its copy of
+    the earlier typing must not overwrite that, and must take it in."""
+    page = login(pm)
+    page.goto(f"{live_server.url}/projects/new/")
+    page.get_by_label("Name", exact=True).fill("Supplier email classifier")
+    page.get_by_label("Decision-maker", exact=True).select_option(
+        label=f"{executive.full_name} ({executive.email})"
+    )
+    page.get_by_label("Timebox start", exact=True).fill("2030-03-02")
+    page.get_by_label("Timebox end", exact=True).fill("2030-02-01")  # before it starts
+    page.get_by_label("Decision date", exact=True).fill("2030-04-20")
+
+    held = []  # the script of the page that answers, kept back until the fix is typed
+    page.route("**/static/js/drafts.js", lambda route: held.append(route))
+    page.get_by_role("button", name="Register project").click()
+    end = page.get_by_label("Timebox end", exact=True)
+    expect(page.locator(".field", has=end).locator(".errorlist")).to_be_visible()
+    end.fill("2030-04-12")
+    for _ in range(50):  # the route's handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the answer's script should still be on its way"
+    held[0].continue_()
+    page.unroute("**/static/js/drafts.js")
+    page.wait_for_load_state("load")
+    expect(end).to_have_value("2030-04-12")
+    expect(page.locator(".draft-restored")).to_have_count(0)
+
+    # The fix typed before the script came is in the copy: a reload brings it back.
+    page.goto(f"{live_server.url}/projects/new/")
+    expect(page.locator(".draft-restored")).to_contain_text("not saved yet")
+    expect(page.get_by_label("Timebox end", exact=True)).to_have_value("2030-04-12")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Supplier email classifier")
+    page.get_by_role("button", name="Register project").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supplier email classifier")
+    assert Project.objects.get(name="Supplier email classifier").timebox_end.isoformat() == (
+        "2030-04-12"
+    )
+
+
 def test_owner_choices_follow_the_organisation_filter(
     live_server, login, partner, pm, outsider, portfolio, other_project
 ):
