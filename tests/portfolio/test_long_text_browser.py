@@ -74,3 +74,33 @@ def test_the_charter_editor_keeps_its_outline_and_fits_narrow_screens(
         assert value.bounding_box()["y"] > label.bounding_box()["y"]  # below its label
     assert value.bounding_box()["width"] > 250
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# How much of the chosen option a select cuts off, in pixels: its text measured in its own font
+# against the room left inside it (the padding on the right holds the arrow).
+SELECT_TEXT_CUT = """el => {
+  const style = getComputedStyle(el);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = style.font;
+  const text = context.measureText(el.options[el.selectedIndex].text).width;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(0, Math.ceil(text - room));
+}"""
+
+
+def test_on_a_phone_the_header_shows_the_organisation_switcher_whole(
+    live_server, login, org, other_org, partner
+):
+    """A partner's "All organisations (firm)" was cut to "All organisati" at 390 px, and Log
+    out broke over two lines; the switcher now takes the room the header row has."""
+    page = login(partner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    switcher = page.locator("#org-switcher")
+    expect(switcher.locator("option:checked")).to_have_text("All organisations (firm)")
+    # Within 2 px (sub-pixel rounding of the flex row); before, 63 px were cut.
+    assert switcher.evaluate(SELECT_TEXT_CUT) <= 2
+    log_out = page.get_by_role("button", name="Log out")
+    line = log_out.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
+    assert log_out.bounding_box()["height"] < 1.5 * line, "Log out breaks over two lines"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
