@@ -8,7 +8,10 @@ Every page a browser test visits is checked, not only the one it ends on:
 - ``check_documents`` then opens each one in a fresh context, as it was sent and with our own
   scripts and styles, and runs axe-core on it (a page already found clean in this run, same
   but for its CSRF token, is not checked again);
-- the page the test ended on is checked as the person left it (after its htmx swaps).
+- each state htmx leaves a page in (a list filtered in place, a section saved or refused, a
+  panel loaded) is kept too: once the swaps settle, the page sends its DOM to the recorder, and
+  it is checked the same way;
+- the page the test ended on is checked as the person left it.
 
 The suite fails on any serious or critical violation. The API docs are Swagger UI's page, a
 third party's, and are not checked."""
@@ -28,9 +31,18 @@ SERIOUS = ("serious", "critical")
 _AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
+# Transitions and animations that end (a panel fading back in after an update): axe-core runs
+# once they have, since it measures contrast on the colours of the moment. A spinner's endless
+# turn is not waited for.
+_SETTLED = """() => Promise.all(document.getAnimations()
+  .filter(a => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime))
+  .map(a => a.finished.catch(() => null)))"""
+
+
 def axe_serious(page: Page) -> list[dict]:
-    """axe-core's serious and critical violations on the page as it is now (axe-core is put in
-    the page first, unless an init script already did)."""
+    """axe-core's serious and critical violations on the page as it is now, once its fades have
+    ended (axe-core is put in the page first, unless an init script already did)."""
+    page.evaluate(_SETTLED)
     if not page.evaluate("!!window.axe"):
         page.evaluate(_AXE_SOURCE)
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -59,6 +71,7 @@ def ours(url: str) -> bool:
 # CSRF token (in the form and in htmx's headers).
 _VOLATILE = re.compile(
     r'(name="csrfmiddlewaretoken" value=")[^"]*|("X-CSRFToken": ?")[^"]*|(csrf-token" content=")[^"]*'
+    r"|(&quot;X-CSRFToken&quot;: ?&quot;)[^&]*"  # the same header, as the DOM serialises it
 )
 # Pages already checked and found clean in this run, by their normalised body: the login page
 # every browser test passes through is checked once, not forty times.
@@ -70,16 +83,50 @@ def _fingerprint(html: str) -> str:
     return hashlib.sha1(same.encode(), usedforsecurity=False).hexdigest()
 
 
+# In every page of a recorded context: once htmx's swaps have settled and no request of its is
+# on its way (a swap and its out-of-band parts settle one by one, and a page can load panels
+# after it loads), the page hands a copy of its DOM to the recorder, without htmx's passing
+# classes (a panel dimmed while it loads is not the state it is left in). The page does not wait
+# for the answer, so a test is never held up by it.
+_AFTER_SWAPS = """(() => {
+  let timer = null, busy = 0;
+  const PASSING = ['htmx-request', 'htmx-settling', 'htmx-swapping', 'htmx-added'];
+  const send = () => {
+    const hand = window.__gatehouseAxeSwapped;
+    if (busy > 0 || !hand) return;
+    const copy = document.documentElement.cloneNode(true);
+    for (const name of PASSING) {
+      copy.querySelectorAll('.' + name).forEach(el => el.classList.remove(name));
+    }
+    hand(location.href, copy.outerHTML).catch(() => {});
+  };
+  const later = () => { clearTimeout(timer); timer = setTimeout(send, 100); };
+  document.addEventListener('htmx:beforeRequest', () => { busy += 1; });
+  document.addEventListener('htmx:afterRequest', () => { busy = Math.max(0, busy - 1); later(); });
+  document.addEventListener('htmx:afterSettle', later);
+})();"""
+
+
 @dataclass
 class Recorder:
-    """The HTML documents a browser context was sent for its pages, by body."""
+    """The HTML documents a browser context was sent for its pages, and the states htmx left
+    them in, by body."""
 
     documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # sha1 -> (url, html)
+    swapped: dict[str, tuple[str, str]] = field(default_factory=dict)  # the same, after swaps
 
     def attach(self, context: BrowserContext) -> Recorder:
         # Matched by the browser driver, so a stylesheet or script never waits on Python.
         context.route(re.compile(r"^(?!.*/static/).*$"), self._route)
+        context.expose_binding("__gatehouseAxeSwapped", self._swapped)
+        context.add_init_script(script=_AFTER_SWAPS)
         return self
+
+    def _swapped(self, source: dict, url: str, html: str) -> None:
+        if ours(url):
+            url = url.split("#", 1)[0]  # a request never carries the fragment: replay without
+            html = "<!DOCTYPE html>\n" + html  # outerHTML leaves it out: no quirks mode
+            self.swapped.setdefault(_fingerprint(html), (url, html))
 
     def _route(self, route: Route, request: BrowserRequest) -> None:
         if not (request.is_navigation_request() and request.frame.parent_frame is None):
@@ -98,6 +145,11 @@ class Recorder:
     @property
     def urls(self) -> list[str]:
         return [url for url, _ in self.documents.values()]
+
+    @property
+    def everything(self) -> list[tuple[str, str]]:
+        """Every page as it was sent and every state htmx left one in: what to check."""
+        return [*self.documents.values(), *self.swapped.values()]
 
 
 def check_documents(browser: Browser, documents: list[tuple[str, str]]) -> dict[str, list[dict]]:

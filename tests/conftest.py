@@ -184,21 +184,23 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-AXE_CHECKED = {"tests": 0, "pages": 0}
+AXE_CHECKED = {"tests": 0, "pages": 0, "swapped": 0}
 
 
 def pytest_terminal_summary(terminalreporter):
     if AXE_CHECKED["tests"]:
         terminalreporter.write_line(
-            f"axe-core: {AXE_CHECKED['pages']} pages checked as they were sent, and the last "
-            f"page of each of {AXE_CHECKED['tests']} browser tests as it was left"
+            f"axe-core: {AXE_CHECKED['pages']} pages checked as they were sent, "
+            f"{AXE_CHECKED['swapped']} as htmx swaps left them, and the last page of each of "
+            f"{AXE_CHECKED['tests']} browser tests as it was left"
         )
 
 
 @pytest.fixture(autouse=True)
 def _axe_after_each_browser_test(request):
     """axe-core checks every page a browser test visits (tests/axe.py): each HTML document the
-    browser was sent, and the page the test ended on as the person left it. The suite fails on
+    browser was sent, each state htmx's swaps left a page in, and the page the test ended on as
+    the person left it. The suite fails on
     a serious or critical violation. A test that failed is not checked again. Tests that open a
     second browser context attach a ``tests.axe.Recorder`` to it; tests that assert
     accessibility at other moments call ``tests.axe.assert_accessible``."""
@@ -216,10 +218,9 @@ def _axe_after_each_browser_test(request):
         return
     if not page.is_closed() and page.url.startswith("http") and axe.ours(page.url):
         axe.assert_accessible(page)
-    found = axe.check_documents(
-        request.getfixturevalue("browser"), list(recorder.documents.values())
-    )
+    found = axe.check_documents(request.getfixturevalue("browser"), recorder.everything)
     AXE_CHECKED["pages"] += len(recorder.documents)
+    AXE_CHECKED["swapped"] += len(recorder.swapped)
     AXE_CHECKED["tests"] += 1
     assert not found, "axe-core found serious violations on pages this test visited:\n" + (
         axe.found_described(found)

@@ -35,3 +35,19 @@ def test_every_page_on_the_way_is_kept_for_the_check_even_one_left_at_once(
 def test_the_check_finds_what_axe_refuses_on_a_page_as_it_was_sent(live_server, browser):
     found = check_documents(browser, [(f"{live_server.url}/somewhere/", UNLABELLED)])
     assert {v["id"] for v in found[f"{live_server.url}/somewhere/"]} >= {"image-alt", "label"}
+
+
+def test_a_state_htmx_leaves_the_page_in_is_kept_for_the_check_too(live_server, login, request):
+    user = UserFactory(email="filterer@firm.test")
+    page: Page = login(user)
+    page.goto(f"{live_server.url}/projects/")
+    page.get_by_label("Search").fill("nothing like this")  # the list is filtered in place
+    expect(page.get_by_text("No project matches these filters")).to_be_visible()
+    swapped = request.node.gatehouse_axe.swapped
+    for _ in range(30):  # the page sends its DOM a moment after the swap settles
+        if swapped:
+            break
+        page.wait_for_timeout(100)
+    kept = [html for url, html in swapped.values() if "/projects/" in url]
+    assert any("No project matches these filters" in html for html in kept)
+    assert all(html.startswith("<!DOCTYPE html>") for html in kept)

@@ -111,6 +111,6 @@ def test_a_shared_link_shows_the_same_list_to_two_partners(
     other.goto(shared)
     expect(other.locator("#project-results caption")).to_have_text("4 projects")
     expect(other.get_by_label("Organisation", exact=True).last).to_have_value(str(org.pk))
-    found = check_documents(browser, list(visited.documents.values()))
+    found = check_documents(browser, visited.everything)
     assert not found, found_described(found)
     second_browser.close()
