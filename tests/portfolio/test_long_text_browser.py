@@ -104,3 +104,30 @@ def test_on_a_phone_the_header_shows_the_organisation_switcher_whole(
     line = log_out.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
     assert log_out.bounding_box()["height"] < 1.5 * line, "Log out breaks over two lines"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_on_a_phone_home_lays_each_of_my_projects_out_as_a_card(
+    live_server, login, org, pm, executive
+):
+    """At 390 px the "My projects" table was wider than the screen (scrolled sideways, the
+    deadline out of sight) with rows five lines tall; each row is now a card that fits, its
+    cells under their column's names."""
+    from tests.factories import ProjectFactory
+
+    for name in ("Invoice triage", "Supplier certificate checking"):
+        ProjectFactory(organisation=org, name=name, pm=pm, decision_maker=executive)
+    page = login(pm)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    table = page.get_by_role("table").filter(has_text="Invoice triage")
+    wrap = table.locator("xpath=..")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), "the table scrolls sideways"
+    row = table.get_by_role("row").filter(has_text="Invoice triage")
+    deadline = row.get_by_test_id("next-deadline")
+    box = deadline.bounding_box()
+    assert box["x"] + box["width"] <= 390, "the deadline is off the right edge"
+    label = deadline.evaluate("el => getComputedStyle(el, '::before').content")
+    assert label == '"Next deadline"'
+    # The column headers are still there for screen readers, and the cells are still cells.
+    expect(table.get_by_role("columnheader", name="Next deadline")).to_have_count(1)
+    expect(row.get_by_role("cell")).to_have_count(4)
