@@ -216,6 +216,12 @@ class Funnel:
     graduation_rate: Figure
 
 
+# Where a PoC of the cohort can die: a kill is decided at a gate, and no gate leaves production
+# (a "Killed in production" row would read 0 for ever). A kill at the charter gate comes before
+# the PoC started, so outside the cohort.
+KILLED_IN = (Stage.POC, Stage.PILOT)
+
+
 def funnel(scope: Scope) -> Funnel:
     """The cohort of the period: how far its PoCs got. One query."""
     cohort = scope.projects().filter(
@@ -227,7 +233,7 @@ def funnel(scope: Scope) -> Funnel:
         production=Count("pk", filter=Q(production_reached_at__isnull=False)),
         **{
             f"killed_{s}": Count("pk", filter=Q(killed_at__isnull=False, killed_from=s))
-            for s in (Stage.POC, Stage.PILOT, Stage.PRODUCTION)
+            for s in KILLED_IN
         },
         **{f"flight_{s}": Count("pk", filter=Q(stage=s)) for s in (Stage.POC, Stage.PILOT)},
     )
@@ -244,7 +250,7 @@ def funnel(scope: Scope) -> Funnel:
         ),
         killed=[
             Figure(f"Killed in {Stage(s).label}", n[f"killed_{s}"], link(killed_from=s))
-            for s in (Stage.POC, Stage.PILOT, Stage.PRODUCTION)
+            for s in KILLED_IN
         ],
         in_flight=[
             Figure(f"Still in {Stage(s).label}", n[f"flight_{s}"], link(stage=s))

@@ -182,7 +182,8 @@ def _scope(user, period="all", **kwargs):
 def test_the_funnel_of_the_firm_and_of_one_organisation(portfolio):
     f = d.funnel(_scope(portfolio.partner))
     assert (f.started.value, f.reached_pilot.value, f.reached_production.value) == (7, 3, 2)
-    assert [k.value for k in f.killed] == [3, 1, 0]  # Charlie, Echo, Foxtrot; Bravo in pilot
+    assert [k.value for k in f.killed] == [3, 1]  # Charlie, Echo, Foxtrot; Bravo in pilot
+    assert [k.label for k in f.killed] == ["Killed in PoC", "Killed in Pilot"]
     assert [k.value for k in f.in_flight] == [1, 0]  # Delta
     assert (f.poc_to_pilot.value, f.pilot_to_production.value) == (42.9, 66.7)
     assert f.graduation_rate.value == 28.6
@@ -304,7 +305,7 @@ def test_all_killed(db, partner, org, executive):
     assert (f.started.value, f.graduation_rate.value, [k.value for k in f.killed]) == (
         3,
         0.0,
-        [3, 0, 0],
+        [3, 0],
     )
 
 
