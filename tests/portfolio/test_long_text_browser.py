@@ -131,3 +131,16 @@ def test_on_a_phone_home_lays_each_of_my_projects_out_as_a_card(
     # The column headers are still there for screen readers, and the cells are still cells.
     expect(table.get_by_role("columnheader", name="Next deadline")).to_have_count(1)
     expect(row.get_by_role("cell")).to_have_count(4)
+
+
+def test_on_a_phone_an_executives_navigation_fits_without_scrolling(
+    live_server, login, executive
+):
+    """"Decisions due", the executive's fourth link, was cut at the screen's edge (the row
+    scrolled by 12 px)."""
+    page = login(executive)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Decisions due")).to_be_visible()
+    assert nav.evaluate("el => el.scrollWidth <= el.clientWidth"), "the navigation scrolls"
