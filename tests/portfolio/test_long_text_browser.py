@@ -133,10 +133,8 @@ def test_on_a_phone_home_lays_each_of_my_projects_out_as_a_card(
     expect(row.get_by_role("cell")).to_have_count(4)
 
 
-def test_on_a_phone_an_executives_navigation_fits_without_scrolling(
-    live_server, login, executive
-):
-    """"Decisions due", the executive's fourth link, was cut at the screen's edge (the row
+def test_on_a_phone_an_executives_navigation_fits_without_scrolling(live_server, login, executive):
+    """ "Decisions due", the executive's fourth link, was cut at the screen's edge (the row
     scrolled by 12 px)."""
     page = login(executive)
     page.set_viewport_size({"width": 390, "height": 844})
