@@ -41,48 +41,41 @@
     });
   }
 
-  function read(form) {
+  // The fields' values now, or (asServed) as the server put them in the page, whatever was
+  // typed since: the HTML's own values.
+  function valuesOf(form, asServed) {
     var values = {};
     fields(form).forEach(function (el) {
       if (el.type === "checkbox") {
-        values[el.name] = el.checked;
+        values[el.name] = asServed ? el.defaultChecked : el.checked;
       } else if (el.type === "radio") {
-        if (el.checked) values[el.name] = el.value;
-      } else if (el.multiple) {
-        values[el.name] = Array.prototype.filter
-          .call(el.options, function (o) { return o.selected; })
-          .map(function (o) { return o.value; });
+        if (asServed ? el.defaultChecked : el.checked) values[el.name] = el.value;
+      } else if (el.options) {
+        var chosen = Array.prototype.filter.call(el.options, function (o) {
+          return asServed ? o.defaultSelected : o.selected;
+        });
+        if (el.multiple) {
+          values[el.name] = chosen.map(function (o) { return o.value; });
+        } else if (asServed) {
+          // With no option marked, a list box shows its first one.
+          var shown = chosen.length ? chosen[chosen.length - 1] : el.options[0];
+          values[el.name] = shown ? shown.value : "";
+        } else {
+          values[el.name] = el.value;
+        }
       } else {
-        values[el.name] = el.value;
+        values[el.name] = asServed ? el.defaultValue : el.value;
       }
     });
     return values;
   }
 
-  // What the server put in the page, whatever was typed since: the HTML's own values.
+  function read(form) {
+    return valuesOf(form, false);
+  }
+
   function served(form) {
-    var values = {};
-    fields(form).forEach(function (el) {
-      if (el.type === "checkbox") {
-        values[el.name] = el.defaultChecked;
-      } else if (el.type === "radio") {
-        if (el.defaultChecked) values[el.name] = el.value;
-      } else if (el.options) {
-        var chosen = Array.prototype.filter.call(el.options, function (o) {
-          return o.defaultSelected;
-        });
-        if (el.multiple) {
-          values[el.name] = chosen.map(function (o) { return o.value; });
-        } else {
-          // With no option marked, a list box shows its first one.
-          var shown = chosen.length ? chosen[chosen.length - 1] : el.options[0];
-          values[el.name] = shown ? shown.value : "";
-        }
-      } else {
-        values[el.name] = el.defaultValue;
-      }
-    });
-    return values;
+    return valuesOf(form, true);
   }
 
   function same(a, b) {
