@@ -26,6 +26,9 @@ def save(section, button: str):
 
 
 def fill_section(page, key: str, values: dict, button: str):
+    # After a click that opened the editor, its fields can be there before its scripts have run
+    # (a click waits for the page to start loading): the saves as one types need them.
+    page.wait_for_load_state("load")
     section = page.locator(f"#section-{key}")
     for label, value in values.items():
         field = section.get_by_label(label, exact=True)

@@ -46,6 +46,9 @@ def test_pm_filters_the_list_in_place_and_opens_a_project(live_server, login, pm
     page.get_by_role("link", name="Projects", exact=True).click()
     rows = page.locator("#project-results tbody tr")
     expect(rows).to_have_count(4)
+    # The rows are there before the page's scripts have run; the filters update in place only
+    # once htmx has (a click waits for the page to start loading, not to finish).
+    page.wait_for_load_state("load")
     shot(page, "project-list")
 
     # A marker on window survives only if the page is updated in place, not reloaded.
