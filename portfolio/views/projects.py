@@ -37,6 +37,22 @@ SORTS = {
 }
 
 
+# The same sorts as a list to choose from (phones, where the column headers are not shown);
+# "" is the default, the latest activity first.
+SORT_CHOICES = (
+    ("", "Last activity, newest first"),
+    ("activity", "Last activity, oldest first"),
+    ("name", "Name, A to Z"),
+    ("-name", "Name, Z to A"),
+    ("organisation", "Organisation, A to Z"),
+    ("-organisation", "Organisation, Z to A"),
+    ("stage", "Stage, A to Z"),
+    ("-stage", "Stage, Z to A"),
+    ("deadline", "Next deadline, soonest first"),
+    ("-deadline", "Next deadline, latest first"),
+)
+
+
 def sort_order(raw: str) -> tuple[str, tuple]:
     """(the sort the page shows, the ORDER BY) for ``?sort=``; anything unknown is the default."""
     key = raw.removeprefix("-")
@@ -73,13 +89,17 @@ class ProjectListView(LoginRequiredMixin, View):
         )
         page = paginator.get_page(request.GET.get("page"))
         rows = project_badges.attach(people_attach(page.object_list))
+        # Someone who sees one organisation needs no column repeating its name.
+        one_organisation = not several_organisations(request)
         context = {
             "filter": project_filter,
             "page_obj": page,
             "sort": sort,
+            "sort_choices": [c for c in SORT_CHOICES if "organisation" not in c[0]]
+            if one_organisation
+            else SORT_CHOICES,
             "show_kill_reason": any(p.kill_reason for p in rows),
-            # Someone who sees one organisation needs no column repeating its name.
-            "one_organisation": not several_organisations(request),
+            "one_organisation": one_organisation,
             "projects": rows,
             "today": timezone.localdate(),
             "narrowed": project_filter.narrowing(),

@@ -114,3 +114,37 @@ def test_a_shared_link_shows_the_same_list_to_two_partners(
     found = check_documents(browser, visited.everything)
     assert not found, found_described(found)
     second_browser.close()
+
+
+def test_on_a_phone_the_list_is_cards_with_a_sort_of_its_own(live_server, login, pm, portfolio):
+    """At 390 px the rows are cards that fit (the table scrolled sideways) and, the column
+    headers being out of sight, the sort is a list to choose from; it changes the results in
+    place and a filter change keeps it. On a wide screen the headers sort, not this list."""
+    page = login(pm)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/projects/")
+    results = page.locator("#project-results")
+    names = results.locator("tbody tr .project-cell > a")
+    expect(names).to_have_count(4)
+    assert results.locator(".table-wrap").evaluate("el => el.scrollWidth <= el.clientWidth")
+
+    page.evaluate("window.__stillHere = true")
+    page.get_by_label("Sort by").select_option(label="Name, A to Z")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    expect(names).to_have_text(
+        ["Churn radar", "Contract reader", "Invoice matching", "Invoice triage"]
+    )
+    page.get_by_label("Sort by").select_option(label="Name, Z to A")
+    expect(names).to_have_text(
+        ["Invoice triage", "Invoice matching", "Contract reader", "Churn radar"]
+    )
+    assert page.evaluate("window.__stillHere") is True
+
+    page.get_by_label("Stage").select_option("poc")
+    expect(names).to_have_text(["Invoice triage", "Contract reader"])
+    expect(page).to_have_url(re.compile(r"sort=-name"))
+    expect(page.get_by_label("Sort by")).to_have_value("-name")
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    expect(page.get_by_label("Sort by")).to_be_hidden()
+    expect(page.get_by_test_id("sort-name")).to_be_visible()

@@ -33,7 +33,8 @@ def test_a_column_sorts_both_ways_and_the_link_says_which(client, pm, listed):
     assert names(response) == ["Charlie", "Bravo", "alpha"]
     html = response.content.decode()
     header = re.search(
-        r'<th scope="col" aria-sort="descending">\s*<a[^>]*data-testid="sort-name"', html
+        r'<th role="columnheader" scope="col" aria-sort="descending">\s*<a[^>]*data-testid="sort-name"',
+        html,
     )
     assert header, "the sorted column says so to screen readers"
     # A second click on the sorted column reverses it; other parameters stay, the page resets.
@@ -72,7 +73,7 @@ def test_the_kill_reason_shows_in_its_own_column_when_killed_projects_are_listed
     Project.objects.filter(pk=dead.pk).unaudited_update(kill_reason="metric_not_reached")
     client.force_login(pm)
     html = client.get(LIST, {"stage": "killed"}).content.decode()
-    assert '<th scope="col">Kill reason</th>' in html
+    assert '<th role="columnheader" scope="col">Kill reason</th>' in html
     assert re.search(r'data-testid="kill-reason">Metric not reached<', html)
     assert "Kill reason" not in client.get(LIST, {"stage": "poc"}).content.decode()
 
