@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -35,3 +36,13 @@ def page_window(page_obj) -> list:
         None if n == paginator.ELLIPSIS else n
         for n in paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
     ]
+
+
+@register.filter
+def ago(value) -> str:
+    """How long ago, to the largest unit, for a column that has to stay narrow: "3 hours ago",
+    "2 weeks ago", "just now" (the exact time goes in a title). None → ""."""
+    if not value:
+        return ""
+    text = timesince(value, depth=1)
+    return "just now" if text.startswith("0\xa0") else f"{text} ago"

@@ -1,4 +1,4 @@
-"""Numbers on pages read as people write them."""
+"""Numbers and times on pages read as people write them."""
 
 from decimal import Decimal
 
@@ -23,3 +23,17 @@ from portfolio.templatetags.gatehouse import num
 )
 def test_num_drops_trailing_zeros_and_rounds_to_four_places(value, shown):
     assert num(value) == shown
+
+
+def test_ago_says_how_long_ago_to_the_largest_unit():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.templatetags.gatehouse import ago
+
+    now = timezone.now()
+    assert ago(now - timedelta(hours=3, minutes=14)) == "3\xa0hours ago"
+    assert ago(now - timedelta(days=16)) == "2\xa0weeks ago"
+    assert ago(now - timedelta(seconds=20)) == "just now"
+    assert ago(None) == ""
