@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,7 @@ from portfolio.filters import ProjectFilter, several_organisations
 from portfolio.forms import ProjectForm, add_service_errors
 from portfolio.hooks import project_states
 from portfolio.htmx import FORM_INVALID, htmx_partial, redirect_after_post, render_page
-from portfolio.models import OWNER_FIELDS, Organisation, Project, people_attach
+from portfolio.models import OWNER_FIELDS, Organisation, Project, Stage, people_attach
 from portfolio.pagination import IdsFirstPaginator
 from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm, may_register_projects
@@ -28,10 +28,16 @@ from portfolio.views.mixins import ProjectScopedMixin
 
 # The list's sortable columns: ?sort=<key> ascending, ?sort=-<key> descending. Ties go newest
 # first, so pages never overlap. Without a sort: the latest activity first.
+# Stages sort in the order a project lives them (proposed, PoC, pilot, production), the killed
+# after them, not by their names ("killed" before "poc").
+LIFECYCLE = Case(
+    *(When(stage=s, then=Value(n)) for n, s in enumerate(Stage)),
+    output_field=IntegerField(),
+)
 SORTS = {
     "name": (Lower("name"),),
     "organisation": (Lower("organisation__name"), Lower("name")),
-    "stage": ("stage",),
+    "stage": (LIFECYCLE,),
     "deadline": ("next_due",),
     "activity": ("updated_at",),
 }
@@ -46,8 +52,8 @@ SORT_CHOICES = (
     ("-name", "Name, Z to A"),
     ("organisation", "Organisation, A to Z"),
     ("-organisation", "Organisation, Z to A"),
-    ("stage", "Stage, A to Z"),
-    ("-stage", "Stage, Z to A"),
+    ("stage", "Stage, proposed first"),
+    ("-stage", "Stage, killed first"),
     ("deadline", "Next deadline, soonest first"),
     ("-deadline", "Next deadline, latest first"),
 )

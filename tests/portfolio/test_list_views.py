@@ -84,3 +84,18 @@ def test_owners_are_named_not_initialled(client, pm, org, executive):
     html = client.get(LIST).content.decode()
     assert re.search(r"Pat Manager <span class=\"owner-role\">PM</span>", html)
     assert "no business owner" in html
+
+
+def test_stages_sort_in_the_order_a_project_lives_them(client, pm, org):
+    for name, stage in (
+        ("Dead", Stage.KILLED),
+        ("Live", Stage.PRODUCTION),
+        ("Trial", Stage.PILOT),
+        ("Idea", Stage.PROPOSED),
+        ("Sketch", Stage.POC),
+    ):
+        ProjectFactory(organisation=org, name=name, stage=stage)
+    client.force_login(pm)
+    lifecycle = ["Idea", "Sketch", "Trial", "Live", "Dead"]
+    assert names(client.get(LIST, {"sort": "stage"})) == lifecycle
+    assert names(client.get(LIST, {"sort": "-stage"})) == lifecycle[::-1]
