@@ -26,14 +26,15 @@ from portfolio.panels import project_badges, project_panels
 from portfolio.scoping import is_pm, may_register_projects
 from portfolio.views.mixins import ProjectScopedMixin
 
-# The list's sortable columns: ?sort=<key> ascending, ?sort=-<key> descending. Ties go newest
-# first, so pages never overlap. Without a sort: the latest activity first.
 # Stages sort in the order a project lives them (proposed, PoC, pilot, production), the killed
 # after them, not by their names ("killed" before "poc").
 LIFECYCLE = Case(
     *(When(stage=s, then=Value(n)) for n, s in enumerate(Stage)),
     output_field=IntegerField(),
 )
+
+# The list's sortable columns: ?sort=<key> ascending, ?sort=-<key> descending. Ties go newest
+# first, so pages never overlap. Without a sort: the latest activity first.
 SORTS = {
     "name": (Lower("name"),),
     "organisation": (Lower("organisation__name"), Lower("name")),

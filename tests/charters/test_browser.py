@@ -226,6 +226,13 @@ def problem_saves_fail(page) -> None:
     page.route(PROBLEM_SAVES, lambda route: route.abort("connectionfailed"))
 
 
+def reload_back_online(page):
+    """Reload the editor with the saves getting through again; returns the problem section."""
+    page.reload()
+    page.unroute(PROBLEM_SAVES)
+    return page.locator("#section-problem")
+
+
 def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discarded(
     live_server, login, project, pm
 ):
@@ -243,9 +250,7 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     data.get_by_label("Source", exact=True).fill("SAP invoices")
     expect(problem.get_by_role("alert")).to_contain_text("Not saved")
 
-    page.reload()
-    page.unroute(PROBLEM_SAVES)
-    problem = page.locator("#section-problem")
+    problem = reload_back_online(page)
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Invoices wait three days for triage."
     )
@@ -272,9 +277,7 @@ def test_typed_but_unsaved_charter_text_survives_a_reload_until_saved_or_discard
     # A second thought, not saved (offline again), then discarded: the saved text comes back.
     problem_saves_fail(page)
     problem.get_by_label("Problem", exact=True).fill("Something I will regret")
-    page.reload()
-    page.unroute(PROBLEM_SAVES)
-    problem = page.locator("#section-problem")
+    problem = reload_back_online(page)
     expect(problem.get_by_label("Problem", exact=True)).to_have_value("Something I will regret")
     problem.get_by_role("button", name="Discard my changes").click()
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
@@ -304,9 +307,7 @@ def test_a_restored_copy_says_so_when_the_section_was_saved_since_it_was_typed(
     services.charter_save_sections(
         version=version, data={"problem": "Saved from the office."}, by=pm
     )
-    page.reload()
-    page.unroute(PROBLEM_SAVES)
-    problem = page.locator("#section-problem")
+    problem = reload_back_online(page)
     expect(problem.get_by_label("Problem", exact=True)).to_have_value(
         "Typed on the train, never sent."
     )
